@@ -1,0 +1,27 @@
+"""qa_xl: a Safeguarding Children Board's quality-assurance framework as an Excel workbook.
+
+The library comes first; the ``qa-xl`` command line and the Excel buttons are thin wrappers
+over these functions. Imports are lazy so that a command loads only what it uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "new": "qa_xl.build",
+    "demo": "qa_xl.demo",
+    "validate": "qa_xl.validate",
+    "load_config": "qa_xl.config",
+}
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(name)

@@ -1,0 +1,117 @@
+"""The ``qa-xl`` command line: each verb is a thin wrapper over the library function of the
+same name (as in sqlite-utils), so the Excel buttons and scripts get exactly the same jobs.
+
+Exit status: 0 done; 1 the data has errors (each printed with file and cell); 2 unusable input.
+A user's mistake is a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from .errors import QaXlError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+                  pretty_exceptions_enable=False,
+                  help="Quality assurance workbook, partner returns and committee papers.")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="A TOML file that extends or replaces the "
+                              "built-in framework configuration.", dir_okay=False)]
+
+
+@app.command()
+def new(workbook: Annotated[Path, typer.Argument(help="The .xlsx file to create.")],
+        config: ConfigOption = None,
+        force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False) -> None:
+    """Build an empty master workbook from the framework configuration."""
+    from .build import new as build_new
+    from .config import load_config
+
+    path = build_new(workbook, load_config(config), force=force)
+    out.print(f"Wrote {path}")
+
+
+@app.command()
+def demo(directory: Annotated[Path, typer.Argument(help="Where to write the example.")] = Path(
+            "qa_xl_demo"),
+         partners: Annotated[int | None, typer.Option(
+             help="Synthetic partners instead of the configuration's.", min=1)] = None,
+         quarters: Annotated[int, typer.Option(help="Quarters of history.", min=1)] = 8,
+         seed: Annotated[int, typer.Option(help="Random seed: same seed, same data.")] = 1,
+         config: ConfigOption = None) -> None:
+    """A complete worked example: a master workbook full of plausible data, validated."""
+    from .config import load_config
+    from .demo import demo as run_demo
+
+    result = run_demo(directory, load_config(config), partners=partners, quarters=quarters,
+                      seed=seed, progress=lambda text: err.print(f"[dim]{text}[/]"))
+    for line in result.lines():
+        out.print(line)
+
+
+@app.command()
+def validate(workbook: Annotated[Path, typer.Argument(help="The master workbook.")],
+             json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
+             write: Annotated[bool, typer.Option(
+                 "--write", help="Also record the findings in tblValidation (the Validation "
+                 "sheet) and the Start sheet's status, as the Excel button does.")] = False,
+             ) -> None:
+    """Check every table; list each problem with its sheet and cell. Read-only unless --write."""
+    from .validate import ERROR, summary
+    from .validate import validate as run_validate
+
+    findings = run_validate(workbook, write=write)
+    if json:
+        out.print(findings.to_json(orient="records", date_format="iso", indent=1),
+                  markup=False)
+    else:
+        _print_findings(findings, workbook.name)
+        out.print(summary(findings))
+    raise typer.Exit(1 if (findings["severity"] == ERROR).any() else 0)
+
+
+def _print_findings(findings, file_name: str) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    if findings.empty:
+        return
+    table = Table("Severity", "Where", "Check", "Message", show_lines=False)
+    for r in findings.itertuples(index=False):
+        where = f"{file_name} {r.sheet}!{r.cell}" if r.cell else f"{file_name} {r.sheet}"
+        table.add_row(r.severity, where, r.check, r.message)
+    out.print(table)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: turn a user's mistake into its message and exit status (never a traceback).
+
+    Typer exits through SystemExit with the command's status; a QaXlError from the library
+    carries its own status (1 data errors, 2 unusable input).
+    """
+    try:
+        app(args=argv, prog_name="qa-xl")
+    except QaXlError as exc:
+        err.print(f"[bold red]Error:[/] {exc}", markup=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("Stopped.")
+        sys.exit(130)
+    except Exception as exc:  # a bug, not a user's mistake: say so without a wall of text
+        if os.environ.get("QA_XL_DEBUG"):
+            raise
+        err.print(f"[bold red]Internal error:[/] {type(exc).__name__}: {exc}. This is a bug "
+                  "in qa_xl; run again with QA_XL_DEBUG=1 for the details and report it.")
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,329 @@
+"""``qa-xl demo``: a worked example with plausible, internally consistent data in every table.
+
+The same seed gives the same workbook. It is also what the benchmarks run on, so it must build
+a 40-partner, 12-quarter workbook quickly: the data is made with numpy and written in one
+XlsxWriter pass by :func:`qa_xl.build.new`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from . import schema as S
+from .periods import Period, kind_of_frequency, sequence
+
+if TYPE_CHECKING:
+    from .config import Config, Indicator, Partner
+
+WORKBOOK_NAME = "QA_Master.xlsx"
+SECTORS_CYCLE = ("Police", "Health", "Children's services", "Education", "Probation",
+                 "Youth offending", "Voluntary sector")
+
+
+@dataclass
+class DemoResult:
+    workbook: Path
+    partners: int
+    periods: list[str]
+    findings: pd.DataFrame
+    files: list[Path] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        from .validate import summary
+
+        return [f"Wrote {self.workbook} ({self.partners} partners, {self.periods[0]} to "
+                f"{self.periods[-1]})", f"Validation: {summary(self.findings)}",
+                *[f"Wrote {f}" for f in self.files]]
+
+
+def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
+         partners: int | None = None, quarters: int = 8, seed: int = 1,
+         progress: Callable[[str], None] | None = None) -> DemoResult:
+    """Write ``directory/QA_Master.xlsx`` full of demo data, then validate it."""
+    from .build import new
+    from .config import load_config
+    from .validate import validate
+
+    say = progress or (lambda _text: None)
+    config = config or load_config()
+    if partners:
+        config = synthetic_partners(config, partners)
+    directory = Path(directory)
+    path = directory / WORKBOOK_NAME
+    say(f"Making {quarters} quarters of data for {len(config.partners)} partners")
+    data, today = demo_data(config, quarters=quarters, seed=seed)
+    say(f"Writing {path}")
+    token = hashlib.sha256(f"qa_xl demo {seed}".encode()).hexdigest()
+    new(path, config, force=True, data=data, secret=token,
+        workbook_id=str(uuid.UUID(token[:32])))
+    say("Validating")
+    findings = validate(path, today=today, write=True)
+    current = Period.parse(config.settings["current_period"])
+    return DemoResult(path, len(config.partners),
+                      [str(p) for p in sequence(current, quarters)], findings)
+
+
+def synthetic_partners(config: Config, count: int) -> Config:
+    """``count`` partners spread over the sectors; indicators follow the sectors they had."""
+    from .config import Partner
+
+    sector_of = {p.partner_id: p.sector for p in config.partners}
+    partners = []
+    for i in range(count):
+        sector = SECTORS_CYCLE[i % len(SECTORS_CYCLE)]
+        code = sector.split()[0].lower().replace("'", "")[:8]
+        partners.append(Partner(f"{code}_{i + 1:03d}", f"{sector} agency {i + 1}", sector,
+                                f"Lead {i + 1}", f"qa.{code}{i + 1}@example.org", True))
+    indicators = []
+    for ind in config.indicators:
+        text = str(ind.reporting_partners).strip()
+        if text.lower() != "all":
+            sectors = {sector_of.get(p.strip()) for p in text.split(",")}
+            ids = [p.partner_id for p in partners if p.sector in sectors]
+            text = ", ".join(ids) if ids else "All"
+        indicators.append(replace(ind, reporting_partners=text))
+    lists = dict(config.lists)
+    lists["partner_id"] = tuple(p.partner_id for p in partners)
+    return replace(config, partners=tuple(partners), indicators=tuple(indicators), lists=lists)
+
+
+def demo_data(config: Config, *, quarters: int, seed: int
+              ) -> tuple[dict[str, pd.DataFrame], dt.date]:
+    """Every table's rows, and the date the demo is 'run' on (six weeks after the period)."""
+    rng = np.random.default_rng(seed)
+    current = Period.parse(config.settings["current_period"])
+    today = current.end + dt.timedelta(days=42)
+    periods = sequence(current, quarters)
+    data = {f"tblReturn_{pid}": frame for pid, frame in
+            _returns(config, periods, rng, today).items()}
+    data[S.TIMETABLE.table] = _timetable(config, rng, today)
+    data[S.RISKS.table] = _risks(rng, today)
+    audits = _audits(config, rng, periods)
+    data[S.AUDITS.table] = audits
+    data[S.VOICE.table] = _voice(config, rng, periods)
+    data[S.ACTIONS.table] = _actions(config, rng, today, audits)
+    data[S.CONTENT_AREAS.table] = _content_areas(config, rng)
+    return data, today
+
+
+# -------------------------------------------------------------------------------- returns
+
+def _reports(ind: Indicator, partner_id: str) -> bool:
+    text = str(ind.reporting_partners).strip()
+    return text.lower() == "all" or partner_id in {p.strip() for p in text.split(",")}
+
+
+def _periods_for(ind: Indicator, quarters: list[Period]) -> list[Period]:
+    kind = kind_of_frequency(ind.frequency)
+    wanted = []
+    for q in quarters:
+        p = Period.containing(q.end, kind)
+        if p.end == q.end:  # the quarter that closes a half-year or a year
+            wanted.append(p)
+    return wanted
+
+
+def _returns(config: Config, quarters: list[Period], rng: np.random.Generator,
+             today: dt.date) -> dict[str, pd.DataFrame]:
+    rows: dict[str, list[list[Any]]] = {p.partner_id: [] for p in config.partners}
+    for ind in config.indicators:
+        reporters = [p for p in config.partners if _reports(ind, p.partner_id)]
+        if not reporters:
+            continue
+        periods = _periods_for(ind, quarters)
+        shares = rng.dirichlet(np.ones(len(reporters)) * 3)
+        trend = rng.normal(0, 0.03)
+        for t, period in enumerate(periods):
+            for partner, share in zip(reporters, shares):
+                row = _return_row(ind, partner, period, t, share, trend, rng, today)
+                if row is not None:
+                    rows[partner.partner_id].append(row)
+    columns = [c.name for c in S.RETURN_COLUMNS]
+    return {pid: pd.DataFrame(r, columns=columns)
+            for pid, r in rows.items()}
+
+
+def _return_row(ind: Indicator, partner: Partner, period: Period, t: int, share: float,
+                trend: float, rng: np.random.Generator, today: dt.date) -> list[Any] | None:
+    if rng.random() < 0.03:  # a return that never came in
+        return None
+    submitted = min(period.end + dt.timedelta(days=int(rng.integers(5, 45))), today)
+    value = num = den = None
+    commentary = ""
+    if rng.random() < 0.02:
+        commentary = "Figure not available this period: recording system upgrade."
+    elif ind.aggregation == "ratio":
+        target = ind.target if ind.target is not None else 0.7
+        den = max(1, int(rng.poisson(max(5.0, 400 * share))))
+        rate = float(np.clip(target + trend * t + rng.normal(0, 0.06), 0.02, 0.99))
+        num = int(rng.binomial(den, rate))
+        value = round(num / den, 4)
+    else:
+        level = ind.target if ind.target else {"Count": 900.0, "Days": 20.0}.get(ind.unit, 50.0)
+        mean = level * (share if ind.aggregation == "sum" else 1.0) * (1 + trend * t)
+        value = max(0.0, round(float(rng.normal(mean, abs(mean) * 0.08 + 0.5)),
+                               0 if ind.unit == "Count" else 1))
+    if value is not None and ind.aggregation != "sum" and ind.target is not None:
+        from .rag import RED, rag
+
+        if rag(value, ind.target, ind.polarity, ind.amber_tolerance) == RED:
+            commentary = rng.choice(_RED_COMMENTS)
+    elif value is not None and rng.random() < 0.15:
+        commentary = rng.choice(_OTHER_COMMENTS)
+    return [str(period), ind.indicator_id, value, num, den, str(commentary) or None,
+            partner.lead or partner.name, submitted]
+
+
+_RED_COMMENTS = (
+    "Below target: two vacancies in the team this quarter; recovery plan agreed with the lead.",
+    "Below target because of a rise in demand; a deep dive is planned for the next quarter.",
+    "Data quality issue found in the recording system; figures are being re-checked.",
+)
+_OTHER_COMMENTS = (
+    "Seasonal rise in line with previous years.",
+    "New recording practice introduced mid-quarter.",
+    "Figures validated by the performance team.",
+)
+
+
+# ------------------------------------------------------------------------ the QA programme
+
+def _timetable(config: Config, rng: np.random.Generator, today: dt.date) -> pd.DataFrame:
+    months = {"Quarterly": 3, "Half-yearly": 6, "Annual": 12, "Every two years": 24}
+    rows = []
+    for i, a in enumerate(config.qa_programme):
+        interval = months.get(a.frequency)
+        if interval is None:
+            last = today - dt.timedelta(days=int(rng.integers(20, 200)))
+        elif i % 4 == 1:  # about a quarter of the programme has slipped
+            last = today - dt.timedelta(days=int(interval * 30.5 + rng.integers(30, 90)))
+        else:
+            last = today - dt.timedelta(days=int(rng.integers(10, max(11, interval * 30 - 20))))
+        overdue = interval is not None and (today - last).days > interval * 30.5
+        status = "Slipped" if overdue else ("Completed" if i % 3 == 0 else "In progress")
+        findings = ("Good multi-agency information sharing; gaps in recording of the "
+                    "child's voice." if status == "Completed" else "")
+        rows.append([a.activity_id, a.activity_type, a.title, a.lead or "QA officer",
+                     a.frequency, last, None, a.reporting_route, status, findings])
+    return pd.DataFrame(rows, columns=S.TIMETABLE.names)
+
+
+_RISKS = (
+    ("Partner agencies do not provide returns on time, so the Board lacks assurance", "Board"
+     " business manager"),
+    ("Learning from reviews is not embedded in front-line practice", "Chair of Q&PC"),
+    ("Reduced capacity in health safeguarding teams", "Designated nurse"),
+    ("Increase in contacts to the MASH exceeds capacity", "Head of MASH"),
+    ("Children missing education are not identified quickly", "Head of inclusion"),
+    ("Voice of the child is not captured consistently", "Principal social worker"),
+    ("Section 11 action plans are not completed", "Board business manager"),
+    ("Exploitation risks are not recognised early", "Detective chief inspector"),
+)
+
+
+def _risks(rng: np.random.Generator, today: dt.date) -> pd.DataFrame:
+    rows = []
+    for i, (title, owner) in enumerate(_RISKS):
+        likelihood, impact = int(rng.integers(2, 6)), int(rng.integers(2, 6))
+        score = likelihood * impact
+        previous = max(1, min(25, score + int(rng.choice([-4, -2, 0, 2, 3]))))
+        if i == 3:  # one risk is clearly worsening
+            likelihood, impact, previous = 4, 5, 12
+            score = 20
+        status = "Closed" if i == 6 else "Open"
+        rows.append([f"R{i + 1:02d}", title, owner, likelihood, impact, score, previous,
+                     max(1, score // 2), "Monitoring through the Q&PC dataset.",
+                     "Deep dive and partner challenge session.",
+                     today + dt.timedelta(days=int(rng.integers(40, 150))), status])
+    return pd.DataFrame(rows, columns=S.RISKS.names)
+
+
+_STRENGTHS = ("Timely information sharing between agencies.",
+              "Child seen alone and their wishes recorded.",
+              "Clear and specific plan with measurable outcomes.")
+_DEVELOPMENT = ("Management oversight not recorded on file.",
+                "Voice of the child not recorded in the plan.",
+                "Delay in holding the strategy discussion.",
+                "Management oversight not evident at review.")
+
+
+def _audits(config: Config, rng: np.random.Generator, quarters: list[Period]) -> pd.DataFrame:
+    grades = list(config.lists["audit_grade"])
+    stages = list(config.lists["audit_stage"])
+    partner_ids = [p.partner_id for p in config.partners]
+    rows = []
+    for qi, q in enumerate(quarters[-4:]):
+        audit_id = f"MACFA{q.year % 100:02d}Q{q.part}"
+        date = q.end - dt.timedelta(days=int(rng.integers(5, 30)))
+        for case in range(1, 5):  # about four cases a quarter, as the framework says
+            agencies = rng.choice(partner_ids, size=min(3, len(partner_ids)), replace=False)
+            for pid in agencies:
+                for stage in stages:
+                    grade = grades[int(rng.choice(4, p=[0.1, 0.5, 0.3, 0.1]))]
+                    weak = grade in grades[2:]
+                    rows.append([audit_id, date, "Neglect" if qi % 2 else "Domestic abuse",
+                                 f"C{case}", str(pid), stage, grade,
+                                 rng.choice(_STRENGTHS),
+                                 rng.choice(_DEVELOPMENT) if weak else None,
+                                 (f"{audit_id}: strengthen {stage.lower()} practice"
+                                  if weak and stage == stages[-1] else None)])
+    if rows:
+        rows[0][6] = grades[-1]  # at least one Inadequate grade
+        rows[0][8] = _DEVELOPMENT[0]
+    return pd.DataFrame(rows, columns=S.AUDITS.names)
+
+
+def _voice(config: Config, rng: np.random.Generator, quarters: list[Period]) -> pd.DataFrame:
+    questions = list(config.lists["voice_question"])
+    askers = [p for p in config.partners if p.sector != "Police"][:12] or list(config.partners)
+    rows = []
+    for q in quarters[-4:]:
+        for p in askers:
+            for question in questions:
+                n = int(rng.integers(3, 40))
+                yes = int(rng.binomial(n, 0.7))
+                partly = int(rng.binomial(n - yes, 0.6))
+                story = ("A young person said their worker 'actually listened and came back "
+                         "when they said they would'." if rng.random() < 0.1 else None)
+                rows.append([str(q), p.partner_id, question, n, yes, partly, n - yes - partly,
+                             story])
+    return pd.DataFrame(rows, columns=S.VOICE.names)
+
+
+def _actions(config: Config, rng: np.random.Generator, today: dt.date,
+             audits: pd.DataFrame) -> pd.DataFrame:
+    sources = list(config.lists["action_source"])
+    areas = list(config.lists["learning_area"])
+    recs = audits["recommendation"].dropna().unique().tolist()
+    rows = []
+    for i in range(20):
+        source = sources[i % len(sources)]
+        finding = recs[i] if i < len(recs) else f"Learning from {source.lower()}."
+        due = today + dt.timedelta(days=int(rng.integers(-90, 180)))
+        status = "Completed" if i % 5 == 0 else ("In progress" if i % 2 else "Not started")
+        rows.append([f"A{i + 1:03d}", source, finding,
+                     "Briefing to front-line staff and audit of practice in three months.",
+                     areas[i % len(areas)], "Board business manager", due, status,
+                     "Re-audit showed improvement." if status == "Completed" else None])
+    return pd.DataFrame(rows, columns=S.ACTIONS.names)
+
+
+def _content_areas(config: Config, rng: np.random.Generator) -> pd.DataFrame:
+    rows = []
+    for i, c in enumerate(config.content_areas):
+        done = int(rng.integers(0, 6)) if i else 5
+        steps = ["Done"] * done + (["In progress"] if done < 5 else [])
+        steps = (steps + ["Not started"] * 5)[:5]
+        good = c.what_good_looks_like or (
+            "Children and families say services made them safer." if done >= 2 else "")
+        rows.append([c.content_area, c.kind, c.category, c.priority, *steps, good])
+    return pd.DataFrame(rows, columns=S.CONTENT_AREAS.names)

@@ -1,0 +1,115 @@
+"""Reporting periods of English local government: financial years, April to March.
+
+A quarter is written ``2026-27 Q1`` (April-June 2026), a half-year ``2026-27 H1`` and a year
+``2026-27``. File names use ``_`` for the space. Everything that compares, sorts or steps through
+periods goes through :class:`Period` so that the text form is parsed in one place only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_PATTERN = re.compile(r"^\s*(\d{4})-(\d{2})(?:[ _]([QH])([1-4]))?\s*$")
+
+FREQUENCY_OF = {"Q": "Quarterly", "H": "Half-yearly", "Y": "Annual"}
+PARTS_IN_YEAR = {"Q": 4, "H": 2, "Y": 1}
+
+
+class PeriodError(ValueError):
+    """A period written in a form this module does not understand."""
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """One financial-year period; orders by start date, then by length."""
+
+    year: int  # the calendar year in which the financial year starts (2026 for 2026-27)
+    kind: str  # "Q", "H" or "Y"
+    part: int = 1
+
+    @classmethod
+    def parse(cls, text: object) -> Period:
+        """Read ``2026-27 Q1``, ``2026-27_H2`` or ``2026-27``; raise PeriodError otherwise."""
+        match = _PATTERN.match(str(text)) if text is not None else None
+        if not match:
+            raise PeriodError(
+                f"{text!r} is not a period: write a quarter as 2026-27 Q1, a half-year as "
+                "2026-27 H1 or a year as 2026-27"
+            )
+        start, end, kind, part = match.groups()
+        year = int(start)
+        if (year + 1) % 100 != int(end):
+            raise PeriodError(f"{text!r}: the two years must follow each other, as in 2026-27")
+        kind = kind or "Y"
+        number = int(part) if part else 1
+        if number > PARTS_IN_YEAR[kind]:
+            raise PeriodError(f"{text!r}: a year has only {PARTS_IN_YEAR[kind]} {kind} periods")
+        return cls(year, kind, number)
+
+    @classmethod
+    def containing(cls, day: dt.date, kind: str = "Q") -> Period:
+        """The period of the given kind that contains ``day``."""
+        year = day.year if day.month >= 4 else day.year - 1
+        month_index = (day.month - 4) % 12  # 0 = April
+        months = 12 // PARTS_IN_YEAR[kind]
+        return cls(year, kind, month_index // months + 1)
+
+    def __str__(self) -> str:
+        fy = f"{self.year}-{(self.year + 1) % 100:02d}"
+        return fy if self.kind == "Y" else f"{fy} {self.kind}{self.part}"
+
+    @property
+    def file_part(self) -> str:
+        """The period as used in file names: ``2026-27_Q1``."""
+        return str(self).replace(" ", "_")
+
+    @property
+    def frequency(self) -> str:
+        return FREQUENCY_OF[self.kind]
+
+    @property
+    def start(self) -> dt.date:
+        months = 12 // PARTS_IN_YEAR[self.kind]
+        month0 = 3 + (self.part - 1) * months  # 0-based month index from January
+        return dt.date(self.year + month0 // 12, month0 % 12 + 1, 1)
+
+    @property
+    def end(self) -> dt.date:
+        """The last day of the period."""
+        return (self.shift(1).start) - dt.timedelta(days=1)
+
+    def shift(self, n: int) -> Period:
+        """The period ``n`` steps later (earlier when negative) of the same kind."""
+        per_year = PARTS_IN_YEAR[self.kind]
+        index = self.year * per_year + (self.part - 1) + n
+        return Period(index // per_year, self.kind, index % per_year + 1)
+
+    def previous(self) -> Period:
+        return self.shift(-1)
+
+    def contains(self, other: Period) -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+
+def kind_of_frequency(frequency: str) -> str:
+    """Map an indicator frequency (Quarterly / Half-yearly / Annual) to a period kind."""
+    for kind, name in FREQUENCY_OF.items():
+        if name.lower() == str(frequency).strip().lower():
+            return kind
+    raise PeriodError(
+        f"{frequency!r} is not a reporting frequency (Quarterly, Half-yearly, Annual)"
+    )
+
+
+def sequence(last: Period, count: int) -> list[Period]:
+    """The ``count`` periods ending with ``last``, oldest first."""
+    return [last.shift(i - count + 1) for i in range(count)]
+
+
+def period_or_none(text: object) -> Period | None:
+    try:
+        return Period.parse(text)
+    except PeriodError:
+        return None

@@ -1,0 +1,344 @@
+"""``qa-xl validate``: every schema check and cross-field rule, as a tidy table of findings.
+
+Schema checks (required, type, list membership, ranges, identifiers, periods, unique keys)
+are driven by :mod:`qa_xl.schema`; the rules that tie columns and tables together are below.
+Each finding names the sheet and the cell, so an officer can go straight to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import schema as S
+from .errors import DataError
+from .periods import Period, PeriodError, kind_of_frequency
+from .rag import RED, rag
+from .store import Store, read_lists, read_table, return_tables, status_cells
+
+ERROR, WARNING = "Error", "Warning"
+INPUT_TABLES = (S.CONFIG, S.PARTNERS, S.INDICATORS, S.TIMETABLE, S.RISKS, S.AUDITS, S.VOICE,
+                S.ACTIONS, S.CONTENT_AREAS)
+RATIO_TOLERANCE = 0.0005  # a value typed to 3 decimal places still agrees with num / den
+Finding = dict[str, Any]
+
+
+def finding(severity: str, table: S.Table, column: str, row: int, check: str, message: str,
+            value: Any = None) -> Finding:
+    return {"severity": severity, "sheet": table.sheet, "cell": table.cell(column, row),
+        "row_key": row_key(table, row), "check": check, "message": message,
+        "value": None if _missing(value) else value}
+
+
+def row_key(table: S.Table, row: int) -> str:
+    if row not in table.df.index:
+        return ""
+    key = table.schema.key or (table.schema.names[0],)
+    return " / ".join(str(table.df.at[row, k]) for k in key if not _missing(table.df.at[row, k]))
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+# ---------------------------------------------------------------------------- schema checks
+
+def check_schema(table: S.Table, lists: dict[str, list[str]]) -> list[Finding]:
+    """Required, list, range, identifier, period and uniqueness checks from the schema."""
+    out: list[Finding] = [
+        {**f, "row_key": row_key(table, int(f["cell"].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")))}
+        for f in table.type_failures
+    ]
+    failed_cells = {f["cell"] for f in out}
+    for col in table.schema.columns:
+        if col.derived:
+            continue
+        allowed = {v.casefold() for v in lists.get(col.choices, [])} if col.choices else None
+        for row, value in table.df[col.name].items():
+            if table.cell(col.name, row) in failed_cells:
+                continue
+            problem = _cell_problem(col, value, allowed)
+            if problem:
+                out.append(finding(ERROR, table, col.name, row, problem[0], problem[1], value))
+    out += _duplicates(table)
+    return out
+
+
+def _cell_problem(col: S.Column, value: Any, allowed: set[str] | None) -> tuple[str, str] | None:
+    if _missing(value):
+        return ("required", f"{col.name} is required: fill it in.") if col.required else None
+    if col.kind == S.ID and not S.ID_PATTERN.match(str(value)):
+        return "identifier", f"{col.name} {value!r} must be {S.ID_RULE}."
+    if col.kind == S.PERIOD:
+        try:
+            Period.parse(value)
+        except PeriodError as exc:
+            return "period", str(exc) + "."
+    elif allowed is not None and str(value).casefold() not in allowed:
+        return "list", (f"{col.name} {str(value)[:40]!r} is not in the list "
+                        f"'{col.choices}': pick a value from the dropdown.")
+    if col.min is not None and value < col.min:
+        return "range", f"{col.name} is {value} but must be at least {col.min:g}."
+    if col.max is not None and value > col.max:
+        return "range", f"{col.name} is {value} but must be at most {col.max:g}."
+    return None
+
+
+def _duplicates(table: S.Table) -> list[Finding]:
+    key = list(table.schema.key)
+    if not key or table.df.empty:
+        return []
+    frame = table.df[key].astype("string").apply(lambda s: s.str.casefold())
+    complete = frame.notna().all(axis=1)
+    dupes = frame[complete].duplicated(keep="first")
+    out = []
+    first_rows = frame[complete].drop_duplicates(keep="first")
+    for row in dupes[dupes].index:
+        match = (first_rows == frame.loc[row]).all(axis=1)
+        first = int(match[match].index[0])
+        out.append(finding(ERROR, table, key[-1], row, "unique",
+                           f"{' / '.join(key)} repeats row {first}: each must be unique — "
+                           "remove or correct the duplicate."))
+    return out
+
+
+# ------------------------------------------------------------------------- cross-field rules
+
+def check_returns(ret: S.Table, indicators: S.Table, partner_id: str) -> Iterator[Finding]:
+    """Numerators, denominators, ratios, units, frequencies and commentary in one return."""
+    info = indicators.df.drop_duplicates("indicator_id").set_index("indicator_id")
+    df = ret.df
+    for row, r in df.iterrows():
+        ind_id = r["indicator_id"]
+        if _missing(ind_id):
+            continue
+        if ind_id not in info.index:
+            yield finding(ERROR, ret, "indicator_id", row, "unknown_indicator",
+                          f"indicator {ind_id!r} is not on the Indicators sheet.")
+            continue
+        ind = info.loc[ind_id]
+        yield from _return_row(ret, row, r, ind, partner_id)
+
+
+def _return_row(ret: S.Table, row: int, r: pd.Series, ind: pd.Series, partner_id: str
+                ) -> Iterator[Finding]:
+    value, num, den = r["value"], r["numerator"], r["denominator"]
+    reporting = _reporting(ind["reporting_partners"])
+    if reporting is not None and partner_id not in reporting:
+        yield finding(WARNING, ret, "indicator_id", row, "not_reported_by_partner",
+                      f"{partner_id} is not among the reporting partners of {r['indicator_id']}.")
+    period = _period(r["period"])
+    if period and not _missing(ind["frequency"]):
+        try:
+            if period.kind != kind_of_frequency(ind["frequency"]):
+                yield finding(ERROR, ret, "period", row, "period_frequency",
+                              f"{r['indicator_id']} is reported {ind['frequency']}, but the "
+                              f"period {period} is not.")
+        except PeriodError:
+            pass
+    if not _missing(num) and not _missing(den) and num > den:
+        yield finding(ERROR, ret, "numerator", row, "numerator_le_denominator",
+                      f"the numerator {num:g} is larger than the denominator {den:g}.")
+    if ind["aggregation"] == "ratio":
+        yield from _ratio(ret, row, value, num, den)
+    if not _missing(value) and value < 0 and ind["unit"] in ("Count", "Percentage", "Days"):
+        yield finding(ERROR, ret, "value", row, "negative",
+                      f"{ind['unit'].lower()} {value:g} cannot be negative.")
+    yield from _commentary(ret, row, r, ind, value)
+
+
+def _ratio(ret: S.Table, row: int, value: Any, num: Any, den: Any) -> Iterator[Finding]:
+    if _missing(num) != _missing(den):
+        missing = "denominator" if _missing(den) else "numerator"
+        yield finding(ERROR, ret, missing, row, "ratio_parts",
+                      f"a ratio needs both numerator and denominator: fill in the {missing}.")
+    elif (not _missing(num) and not _missing(value) and den
+          and abs(value - num / den) > RATIO_TOLERANCE):
+        yield finding(ERROR, ret, "value", row, "ratio_value",
+                      f"value {value:g} is not numerator / denominator "
+                      f"({num:g} / {den:g} = {num / den:.4f}).")
+    if not _missing(value) and value > 1 and _missing(den):
+        yield finding(ERROR, ret, "value", row, "percentage_as_decimal",
+                      f"value {value:g} is over 100%: write percentages as decimals "
+                      "(85% is 0.85).")
+
+
+def _commentary(ret: S.Table, row: int, r: pd.Series, ind: pd.Series, value: Any
+                ) -> Iterator[Finding]:
+    if not _missing(r["commentary"]):
+        return
+    if _missing(value):
+        yield finding(ERROR, ret, "commentary", row, "commentary_required",
+                      "the value is missing: say why in the commentary.")
+    elif ind["aggregation"] != "sum" and rag(value, ind["target"], ind["polarity"],
+                                             ind["amber_tolerance"]) == RED:
+        yield finding(ERROR, ret, "commentary", row, "commentary_required",
+                      "the value is Red against target: explain it in the commentary.")
+
+
+def _reporting(text: Any) -> set[str] | None:
+    if _missing(text) or str(text).strip().lower() == "all":
+        return None
+    return {p.strip() for p in str(text).split(",") if p.strip()}
+
+
+def _period(text: Any) -> Period | None:
+    try:
+        return Period.parse(text)
+    except PeriodError:
+        return None
+
+
+def check_indicators(indicators: S.Table, partner_ids: set[str]) -> Iterator[Finding]:
+    for row, r in indicators.df.iterrows():
+        for pid in sorted(_reporting(r["reporting_partners"]) or ()):
+            if pid not in partner_ids:
+                yield finding(ERROR, indicators, "reporting_partners", row, "unknown_partner",
+                              f"reporting partner {pid!r} is not on the Partners sheet.")
+        if r["aggregation"] == "ratio" and not _missing(r["target"]) and r["target"] > 1:
+            yield finding(WARNING, indicators, "target", row, "percentage_as_decimal",
+                          f"a ratio's target {r['target']:g} is over 100%: write 85% as 0.85.")
+
+
+def check_risks(risks: S.Table, today: dt.date) -> Iterator[Finding]:
+    for row, r in risks.df.iterrows():
+        if str(r["status"]) != "Open":
+            continue
+        if not _missing(r["next_review"]) and r["next_review"].date() < today:
+            yield finding(ERROR, risks, "next_review", row, "review_overdue",
+                          f"the next review ({r['next_review']:%d/%m/%Y}) is in the past for "
+                          "an open risk: review it and set the next date.")
+
+
+def check_personal_data(table: S.Table) -> Iterator[Finding]:
+    from .personal_data import find_personal_data
+
+    for col in table.schema.columns:
+        if not col.free_text:
+            continue
+        for row, text in table.df[col.name].dropna().items():
+            for hit in find_personal_data(str(text)):
+                yield finding(WARNING, table, col.name, row, "personal_data",
+                              f"{col.name} looks like it holds a {hit.kind} ({hit.text}): "
+                              "papers hold aggregate figures only — remove it.")
+
+
+def check_config(config: S.Table) -> Iterator[Finding]:
+    keys = dict(zip(config.df["key"], config.df.index))
+    for key in ("workbook_id", "return_secret", "current_period"):
+        if key not in keys:
+            yield {"severity": ERROR, "sheet": config.schema.sheet, "cell": "",
+                   "row_key": key, "check": "config_key",
+                   "message": f"the setting {key!r} is missing from tblConfig: add it back."}
+    if "current_period" in keys:
+        row = keys["current_period"]
+        value = config.df.at[row, "value"]
+        if _period(value) is None:
+            yield finding(ERROR, config, "value", row, "period",
+                          f"current_period {value!r} is not a period such as 2026-27 Q2.")
+
+
+# ------------------------------------------------------------------------------ the command
+
+def check_workbook(store: Store, today: dt.date | None = None) -> pd.DataFrame:
+    """Every finding for the workbook, Errors first, in sheet and row order."""
+    today = today or dt.date.today()
+    lists = read_lists(store)
+    found: list[Finding] = []
+    tables: dict[str, S.Table] = {}
+    for table_schema in [*INPUT_TABLES, *map(S.return_schema, _return_ids(store))]:
+        try:
+            table = read_table(store, table_schema)
+        except DataError as exc:  # merged cells: report, carry on with the other tables
+            found.append({"severity": ERROR, "sheet": exc.sheet, "cell": exc.cell,
+                          "row_key": "", "check": "merged_cells", "message": exc.problem})
+            continue
+        if table.sheet != table_schema.sheet:
+            found.append({"severity": ERROR, "sheet": table.sheet, "cell": "",
+                          "row_key": table_schema.table, "check": "sheet_name",
+                          "message": f"the sheet holding {table_schema.table} is called "
+                          f"{table.sheet!r}, not {table_schema.sheet!r}: rename it back so "
+                          "buttons and papers find it."})
+        tables[table_schema.table] = table
+        found += check_schema(table, lists)
+        found += check_personal_data(table)
+    found += _cross_table(tables, store, today)
+    return findings_frame(found)
+
+
+def _return_ids(store: Store) -> list[str]:
+    return [name.removeprefix("tblReturn_") for name in return_tables(store)]
+
+
+def _cross_table(tables: dict[str, S.Table], store: Store, today: dt.date) -> list[Finding]:
+    found: list[Finding] = []
+    rules: list[tuple[str, Callable[[S.Table], Any]]] = [
+        (S.CONFIG.table, check_config),
+        (S.RISKS.table, lambda t: check_risks(t, today)),
+    ]
+    partners = tables.get(S.PARTNERS.table)
+    partner_ids = set(partners.df["partner_id"].dropna()) if partners else set()
+    indicators = tables.get(S.INDICATORS.table)
+    if indicators is not None:
+        found += check_indicators(indicators, partner_ids)
+        for pid in _return_ids(store):
+            ret = tables.get(f"tblReturn_{pid}")
+            if ret is not None:
+                found += check_returns(ret, indicators, pid)
+    for name, rule in rules:
+        if name in tables:
+            found += rule(tables[name])
+    found += _programme_checks(tables, today)
+    return found
+
+
+def _programme_checks(tables: dict[str, S.Table], today: dt.date) -> list[Finding]:
+    """Rules of the QA programme modules (timetable, risks, audits, voice, actions)."""
+    return []
+
+
+def findings_frame(found: list[Finding]) -> pd.DataFrame:
+    columns = [*S.FINDING_COLUMNS, "value"]
+    df = pd.DataFrame(found, columns=columns)
+    if df.empty:
+        return df
+    df["_sev"] = (df["severity"] != ERROR).astype(int)
+    df["_row"] = pd.to_numeric(df["cell"].str.extract(r"(\d+)$")[0], errors="coerce")
+    df = df.sort_values(["_sev", "sheet", "_row", "cell"], kind="stable")
+    return df.drop(columns=["_sev", "_row"]).reset_index(drop=True)
+
+
+def summary(findings: pd.DataFrame) -> str:
+    errors = int((findings["severity"] == ERROR).sum()) if len(findings) else 0
+    warnings = len(findings) - errors
+    if not len(findings):
+        return "No problems found"
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def validate(workbook: str | Path | Store, *, today: dt.date | None = None,
+             write: bool = False) -> pd.DataFrame:
+    """Check the workbook and return the findings (tblValidation's columns plus ``value``).
+
+    Checking is read-only, like a linter, so a workbook with bad data is left exactly as it
+    was; with ``write`` (the Excel button, ``qa-xl validate --write``, the demo) the findings
+    also go to tblValidation and the Start sheet's status cells, in one save.
+    """
+    from .filestore import FileStore
+    from .xlsxparts import check_not_locked
+
+    if isinstance(workbook, str | Path):
+        check_not_locked(Path(workbook))  # Excel has newer data than the file: say so
+    store = FileStore(workbook) if isinstance(workbook, str | Path) else workbook
+    findings = check_workbook(store, today)
+    if write:
+        store.write({S.VALIDATION.table: findings[S.FINDING_COLUMNS]},
+                    status_cells("Validate", summary(findings)))
+    return findings

@@ -1,0 +1,46 @@
+"""Shared fixtures: real workbooks built by qa_xl, and LibreOffice as the real spreadsheet."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa_xl.build import new
+from qa_xl.config import load_config
+from qa_xl.demo import demo
+
+
+@pytest.fixture(scope="session")
+def config():
+    return load_config()
+
+
+@pytest.fixture(scope="session")
+def _master_template(tmp_path_factory, config) -> Path:
+    path = tmp_path_factory.mktemp("template") / "QA_Master.xlsx"
+    return new(path, config, secret="0" * 64, workbook_id="00000000-0000-0000-0000-000000000000")
+
+
+@pytest.fixture
+def master(tmp_path, _master_template) -> Path:
+    """A fresh copy of an empty master workbook built by qa-xl new."""
+    path = tmp_path / "QA_Master.xlsx"
+    shutil.copyfile(_master_template, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory) -> tuple[Path, object]:
+    directory = tmp_path_factory.mktemp("demo")
+    result = demo(directory, quarters=8, seed=7)
+    return result.workbook, result
+
+
+@pytest.fixture
+def demo_master(tmp_path, _demo_template) -> Path:
+    """A fresh copy of the demo workbook (default partnership, 8 quarters)."""
+    path = tmp_path / "QA_Master.xlsx"
+    shutil.copyfile(_demo_template[0], path)
+    return path
