@@ -9,7 +9,7 @@ import pytest
 
 from qa_xl.build import new
 from qa_xl.config import load_config
-from qa_xl.demo import demo
+from qa_xl.example import demo
 
 
 @pytest.fixture(scope="session")

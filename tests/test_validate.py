@@ -10,8 +10,8 @@ import pytest
 
 from qa_xl import schema as S
 from qa_xl.build import HEADER_ROW, new
+from qa_xl.checks import validate
 from qa_xl.cli import main
-from qa_xl.validate import validate
 
 TODAY = dt.date(2026, 11, 25)
 FIRST = HEADER_ROW + 2  # the sheet row of a table's first data row

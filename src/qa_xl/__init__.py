@@ -12,8 +12,8 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "new": "qa_xl.build",
-    "demo": "qa_xl.demo",
-    "validate": "qa_xl.validate",
+    "demo": "qa_xl.example",
+    "validate": "qa_xl.checks",
     "load_config": "qa_xl.config",
 }
 __all__ = [*_EXPORTS, "__version__"]

@@ -50,7 +50,7 @@ def demo(directory: Annotated[Path, typer.Argument(help="Where to write the exam
          config: ConfigOption = None) -> None:
     """A complete worked example: a master workbook full of plausible data, validated."""
     from .config import load_config
-    from .demo import demo as run_demo
+    from .example import demo as run_demo
 
     result = run_demo(directory, load_config(config), partners=partners, quarters=quarters,
                       seed=seed, progress=lambda text: err.print(f"[dim]{text}[/]"))
@@ -66,8 +66,8 @@ def validate(workbook: Annotated[Path, typer.Argument(help="The master workbook.
                  "sheet) and the Start sheet's status, as the Excel button does.")] = False,
              ) -> None:
     """Check every table; list each problem with its sheet and cell. Read-only unless --write."""
-    from .validate import ERROR, summary
-    from .validate import validate as run_validate
+    from .checks import ERROR, summary
+    from .checks import validate as run_validate
 
     findings = run_validate(workbook, write=write)
     if json:

@@ -38,7 +38,7 @@ class DemoResult:
     files: list[Path] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        from .validate import summary
+        from .checks import summary
 
         return [f"Wrote {self.workbook} ({self.partners} partners, {self.periods[0]} to "
                 f"{self.periods[-1]})", f"Validation: {summary(self.findings)}",
@@ -50,8 +50,8 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
          progress: Callable[[str], None] | None = None) -> DemoResult:
     """Write ``directory/QA_Master.xlsx`` full of demo data, then validate it."""
     from .build import new
+    from .checks import validate
     from .config import load_config
-    from .validate import validate
 
     say = progress or (lambda _text: None)
     config = config or load_config()
