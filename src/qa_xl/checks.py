@@ -61,14 +61,35 @@ def check_schema(table: S.Table, lists: dict[str, list[str]]) -> list[Finding]:
         if col.derived:
             continue
         allowed = {v.casefold() for v in lists.get(col.choices, [])} if col.choices else None
-        for row, value in table.df[col.name].items():
-            if table.cell(col.name, row) in failed_cells:
-                continue
+        series = table.df[col.name]
+        for row in _suspects(col, series, allowed):
+            value = series.at[row]
             problem = _cell_problem(col, value, allowed)
-            if problem:
+            if problem and table.cell(col.name, row) not in failed_cells:
                 out.append(finding(ERROR, table, col.name, row, problem[0], problem[1], value))
     out += _duplicates(table)
     return out
+
+
+def _suspects(col: S.Column, series: pd.Series, allowed: set[str] | None) -> pd.Index:
+    """Rows that may break a rule, found column-wise; :func:`_cell_problem` says which."""
+    missing = series.isna()
+    bad = missing if col.required else pd.Series(False, index=series.index)
+    present = series[~missing]
+    if col.kind == S.ID:
+        bad |= ~present.astype(str).str.match(S.ID_PATTERN.pattern).reindex(
+            series.index, fill_value=True)
+    elif col.kind == S.PERIOD:
+        good = {v for v in present.unique() if _period(v) is not None}
+        bad |= ~series.isin(good) & ~missing
+    elif allowed is not None:
+        bad |= ~present.astype(str).str.casefold().isin(allowed).reindex(
+            series.index, fill_value=True)
+    if col.min is not None:
+        bad |= (present < col.min).reindex(series.index, fill_value=False)
+    if col.max is not None:
+        bad |= (present > col.max).reindex(series.index, fill_value=False)
+    return series.index[bad.to_numpy(dtype=bool)]
 
 
 def _cell_problem(col: S.Column, value: Any, allowed: set[str] | None) -> tuple[str, str] | None:
@@ -111,76 +132,95 @@ def _duplicates(table: S.Table) -> list[Finding]:
 
 # ------------------------------------------------------------------------- cross-field rules
 
-def check_returns(ret: S.Table, indicators: S.Table, partner_id: str) -> Iterator[Finding]:
-    """Numerators, denominators, ratios, units, frequencies and commentary in one return."""
-    info = indicators.df.drop_duplicates("indicator_id").set_index("indicator_id")
-    df = ret.df
-    for row, r in df.iterrows():
-        ind_id = r["indicator_id"]
-        if _missing(ind_id):
-            continue
-        if ind_id not in info.index:
-            yield finding(ERROR, ret, "indicator_id", row, "unknown_indicator",
-                          f"indicator {ind_id!r} is not on the Indicators sheet.")
-            continue
-        ind = info.loc[ind_id]
-        yield from _return_row(ret, row, r, ind, partner_id)
+def check_returns(ret: S.Table, indicators: S.Table, partner_id: str) -> list[Finding]:
+    """Numerators, denominators, ratios, units, frequencies and commentary in one return.
+
+    Each rule is a column-wise mask over the return joined to its indicators (thousands of
+    rows a quarter), and a finding is made only for the rows a mask picks out.
+    """
+    df = ret.df.join(_indicator_info(indicators), on="indicator_id")
+    known = df["indicator_id"].isin(indicators.df["indicator_id"].dropna())
+    value, num, den = df["value"], df["numerator"], df["denominator"]
+    ratio = known & (df["aggregation"] == "ratio")
+    rules: list[tuple[str, str, str, pd.Series, Callable[[pd.Series], str]]] = [
+        (ERROR, "indicator_id", "unknown_indicator", df["indicator_id"].notna() & ~known,
+         lambda r: f"indicator {r['indicator_id']!r} is not on the Indicators sheet."),
+        (WARNING, "indicator_id", "not_reported_by_partner",
+         known & ~df["reporting_partners"].map(lambda t: _reports(t, partner_id)).astype(bool),
+         lambda r: f"{partner_id} is not among the reporting partners of "
+                   f"{r['indicator_id']}."),
+        (ERROR, "period", "period_frequency", known & _wrong_frequency(df),
+         lambda r: f"{r['indicator_id']} is reported {r['frequency']}, but the period "
+                   f"{r['period']} is not."),
+        (ERROR, "numerator", "numerator_le_denominator", num > den,
+         lambda r: f"the numerator {r['numerator']:g} is larger than the denominator "
+                   f"{r['denominator']:g}."),
+        (ERROR, "denominator", "ratio_parts", ratio & num.notna() & den.isna(),
+         lambda r: "a ratio needs both numerator and denominator: fill in the denominator."),
+        (ERROR, "numerator", "ratio_parts", ratio & num.isna() & den.notna(),
+         lambda r: "a ratio needs both numerator and denominator: fill in the numerator."),
+        (ERROR, "value", "ratio_value",
+         ratio & (den > 0) & ((value - num / den).abs() > RATIO_TOLERANCE),
+         lambda r: f"value {r['value']:g} is not numerator / denominator ({r['numerator']:g}"
+                   f" / {r['denominator']:g} = {r['numerator'] / r['denominator']:.4f})."),
+        (ERROR, "value", "percentage_as_decimal", ratio & (value > 1) & den.isna(),
+         lambda r: f"value {r['value']:g} is over 100%: write percentages as decimals "
+                   "(85% is 0.85)."),
+        (ERROR, "value", "negative", known & (value < 0) & df["unit"].isin(NON_NEGATIVE_UNITS),
+         lambda r: f"{str(r['unit']).lower()} {r['value']:g} cannot be negative."),
+        (ERROR, "commentary", "commentary_required",
+         df["commentary"].isna() & known & value.isna(),
+         lambda r: "the value is missing: say why in the commentary."),
+        (ERROR, "commentary", "commentary_required",
+         df["commentary"].isna() & known & value.notna() & _red(df),
+         lambda r: "the value is Red against target: explain it in the commentary."),
+    ]
+    out = []
+    for severity, column, check, mask, message in rules:
+        for row, r in df[mask.fillna(False).astype(bool)].iterrows():
+            out.append(finding(severity, ret, column, row, check, message(r), r[column]))
+    return out
 
 
-def _return_row(ret: S.Table, row: int, r: pd.Series, ind: pd.Series, partner_id: str
-                ) -> Iterator[Finding]:
-    value, num, den = r["value"], r["numerator"], r["denominator"]
-    reporting = _reporting(ind["reporting_partners"])
-    if reporting is not None and partner_id not in reporting:
-        yield finding(WARNING, ret, "indicator_id", row, "not_reported_by_partner",
-                      f"{partner_id} is not among the reporting partners of {r['indicator_id']}.")
-    period = _period(r["period"])
-    if period and not _missing(ind["frequency"]):
-        try:
-            if period.kind != kind_of_frequency(ind["frequency"]):
-                yield finding(ERROR, ret, "period", row, "period_frequency",
-                              f"{r['indicator_id']} is reported {ind['frequency']}, but the "
-                              f"period {period} is not.")
-        except PeriodError:
-            pass
-    if not _missing(num) and not _missing(den) and num > den:
-        yield finding(ERROR, ret, "numerator", row, "numerator_le_denominator",
-                      f"the numerator {num:g} is larger than the denominator {den:g}.")
-    if ind["aggregation"] == "ratio":
-        yield from _ratio(ret, row, value, num, den)
-    if not _missing(value) and value < 0 and ind["unit"] in ("Count", "Percentage", "Days"):
-        yield finding(ERROR, ret, "value", row, "negative",
-                      f"{ind['unit'].lower()} {value:g} cannot be negative.")
-    yield from _commentary(ret, row, r, ind, value)
+NON_NEGATIVE_UNITS = ("Count", "Percentage", "Days")
 
 
-def _ratio(ret: S.Table, row: int, value: Any, num: Any, den: Any) -> Iterator[Finding]:
-    if _missing(num) != _missing(den):
-        missing = "denominator" if _missing(den) else "numerator"
-        yield finding(ERROR, ret, missing, row, "ratio_parts",
-                      f"a ratio needs both numerator and denominator: fill in the {missing}.")
-    elif (not _missing(num) and not _missing(value) and den
-          and abs(value - num / den) > RATIO_TOLERANCE):
-        yield finding(ERROR, ret, "value", row, "ratio_value",
-                      f"value {value:g} is not numerator / denominator "
-                      f"({num:g} / {den:g} = {num / den:.4f}).")
-    if not _missing(value) and value > 1 and _missing(den):
-        yield finding(ERROR, ret, "value", row, "percentage_as_decimal",
-                      f"value {value:g} is over 100%: write percentages as decimals "
-                      "(85% is 0.85).")
+def _indicator_info(indicators: S.Table) -> pd.DataFrame:
+    info = indicators.df.dropna(subset=["indicator_id"]).drop_duplicates("indicator_id")
+    return info.set_index("indicator_id")[["aggregation", "unit", "polarity", "target",
+                                            "amber_tolerance", "frequency",
+                                            "reporting_partners"]]
 
 
-def _commentary(ret: S.Table, row: int, r: pd.Series, ind: pd.Series, value: Any
-                ) -> Iterator[Finding]:
-    if not _missing(r["commentary"]):
-        return
-    if _missing(value):
-        yield finding(ERROR, ret, "commentary", row, "commentary_required",
-                      "the value is missing: say why in the commentary.")
-    elif ind["aggregation"] != "sum" and rag(value, ind["target"], ind["polarity"],
-                                             ind["amber_tolerance"]) == RED:
-        yield finding(ERROR, ret, "commentary", row, "commentary_required",
-                      "the value is Red against target: explain it in the commentary.")
+def _reports(text: Any, partner_id: str) -> bool:
+    partners = _reporting(text)
+    return partners is None or partner_id in partners
+
+
+def _wrong_frequency(df: pd.DataFrame) -> pd.Series:
+    kinds = {p: (_period(p).kind if _period(p) else None) for p in df["period"].dropna().unique()}
+    wanted = {f: _frequency_kind(f) for f in df["frequency"].dropna().unique()}
+    have = df["period"].map(kinds)
+    want = df["frequency"].map(wanted)
+    return have.notna() & want.notna() & (have != want)
+
+
+def _frequency_kind(frequency: str) -> str | None:
+    try:
+        return kind_of_frequency(frequency)
+    except PeriodError:
+        return None
+
+
+def _red(df: pd.DataFrame) -> pd.Series:
+    """Red against target for the rows where a partner's own figure is comparable to the
+    target (not for sums, whose target is for the partnership as a whole)."""
+    rated = (df["aggregation"].ne("sum") & df["target"].notna() & df["value"].notna()).fillna(
+        False).astype(bool)
+    red = pd.Series(False, index=df.index)
+    for row, r in df[rated].iterrows():
+        red.at[row] = rag(r["value"], r["target"], r["polarity"], r["amber_tolerance"]) == RED
+    return red
 
 
 def _reporting(text: Any) -> set[str] | None:

@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from .config import Config, Indicator, Partner
 
 WORKBOOK_NAME = "QA_Master.xlsx"
-SECTORS_CYCLE = ("Police", "Health", "Children's services", "Education", "Probation",
-                 "Youth offending", "Voluntary sector")
 
 
 @dataclass
@@ -77,9 +75,10 @@ def synthetic_partners(config: Config, count: int) -> Config:
     from .config import Partner
 
     sector_of = {p.partner_id: p.sector for p in config.partners}
+    sectors = list(dict.fromkeys(sector_of.values()))
     partners = []
     for i in range(count):
-        sector = SECTORS_CYCLE[i % len(SECTORS_CYCLE)]
+        sector = sectors[i % len(sectors)]
         code = sector.split()[0].lower().replace("'", "")[:8]
         partners.append(Partner(f"{code}_{i + 1:03d}", f"{sector} agency {i + 1}", sector,
                                 f"Lead {i + 1}", f"qa.{code}{i + 1}@example.org", True))

@@ -21,8 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,23}$")
-ID_RULE = "a letter, then letters, digits or _ (at most 24 characters)"
+from .ids import ID_PATTERN as ID_PATTERN  # re-exported: checks use S.ID_PATTERN
+from .ids import ID_RULE
 
 # Kinds of column. "list" takes its choices from a named list on the Lists sheet.
 TEXT, ID, INT, NUMBER, DATE, DATETIME, LIST, PERIOD, ANY = (
