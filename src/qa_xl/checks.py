@@ -18,8 +18,8 @@ import pandas as pd
 from . import schema as S
 from .errors import DataError
 from .periods import Period, PeriodError, kind_of_frequency
-from .rag import RED, rag
-from .store import Store, read_lists, read_table, return_tables, status_cells
+from .rag import RED, rag_series
+from .store import Store, read_lists, read_returns, read_table, status_cells
 
 ERROR, WARNING = "Error", "Warning"
 INPUT_TABLES = (S.CONFIG, S.PARTNERS, S.INDICATORS, S.TIMETABLE, S.RISKS, S.AUDITS, S.VOICE,
@@ -30,7 +30,7 @@ Finding = dict[str, Any]
 
 def finding(severity: str, table: S.Table, column: str, row: int, check: str, message: str,
             value: Any = None) -> Finding:
-    return {"severity": severity, "sheet": table.sheet, "cell": table.cell(column, row),
+    return {"severity": severity, "sheet": table.sheet_of(row), "cell": table.cell(column, row),
         "row_key": row_key(table, row), "check": check, "message": message,
         "value": None if _missing(value) else value}
 
@@ -132,8 +132,8 @@ def _duplicates(table: S.Table) -> list[Finding]:
 
 # ------------------------------------------------------------------------- cross-field rules
 
-def check_returns(ret: S.Table, indicators: S.Table, partner_id: str) -> list[Finding]:
-    """Numerators, denominators, ratios, units, frequencies and commentary in one return.
+def check_returns(ret: S.Table, indicators: S.Table) -> list[Finding]:
+    """Numerators, denominators, ratios, units, frequencies and commentary in the returns.
 
     Each rule is a column-wise mask over the return joined to its indicators (thousands of
     rows a quarter), and a finding is made only for the rows a mask picks out.
@@ -145,9 +145,8 @@ def check_returns(ret: S.Table, indicators: S.Table, partner_id: str) -> list[Fi
     rules: list[tuple[str, str, str, pd.Series, Callable[[pd.Series], str]]] = [
         (ERROR, "indicator_id", "unknown_indicator", df["indicator_id"].notna() & ~known,
          lambda r: f"indicator {r['indicator_id']!r} is not on the Indicators sheet."),
-        (WARNING, "indicator_id", "not_reported_by_partner",
-         known & ~df["reporting_partners"].map(lambda t: _reports(t, partner_id)).astype(bool),
-         lambda r: f"{partner_id} is not among the reporting partners of "
+        (WARNING, "indicator_id", "not_reported_by_partner", known & ~_reporting_partner(df),
+         lambda r: f"{r['partner_id']} is not among the reporting partners of "
                    f"{r['indicator_id']}."),
         (ERROR, "period", "period_frequency", known & _wrong_frequency(df),
          lambda r: f"{r['indicator_id']} is reported {r['frequency']}, but the period "
@@ -192,9 +191,13 @@ def _indicator_info(indicators: S.Table) -> pd.DataFrame:
                                             "reporting_partners"]]
 
 
-def _reports(text: Any, partner_id: str) -> bool:
-    partners = _reporting(text)
-    return partners is None or partner_id in partners
+def _reporting_partner(df: pd.DataFrame) -> pd.Series:
+    """Is each row's partner among its indicator's reporting partners?"""
+    pairs = df[["reporting_partners", "partner_id"]].drop_duplicates()
+    ok = {(t, p): (_reporting(t) is None or p in _reporting(t)) for t, p in
+          pairs.itertuples(index=False)}
+    return pd.Series([ok[(t, p)] for t, p in zip(df["reporting_partners"], df["partner_id"])],
+                     index=df.index, dtype=bool)
 
 
 def _wrong_frequency(df: pd.DataFrame) -> pd.Series:
@@ -215,12 +218,9 @@ def _frequency_kind(frequency: str) -> str | None:
 def _red(df: pd.DataFrame) -> pd.Series:
     """Red against target for the rows where a partner's own figure is comparable to the
     target (not for sums, whose target is for the partnership as a whole)."""
-    rated = (df["aggregation"].ne("sum") & df["target"].notna() & df["value"].notna()).fillna(
-        False).astype(bool)
-    red = pd.Series(False, index=df.index)
-    for row, r in df[rated].iterrows():
-        red.at[row] = rag(r["value"], r["target"], r["polarity"], r["amber_tolerance"]) == RED
-    return red
+    rated = df["aggregation"].ne("sum").fillna(False).astype(bool)
+    red = rag_series(df["value"], df["target"], df["polarity"], df["amber_tolerance"]) == RED
+    return rated & red.fillna(False).astype(bool)
 
 
 def _reporting(text: Any) -> set[str] | None:
@@ -293,14 +293,15 @@ def check_workbook(store: Store, today: dt.date | None = None) -> pd.DataFrame:
     lists = read_lists(store)
     found: list[Finding] = []
     tables: dict[str, S.Table] = {}
-    for table_schema in [*INPUT_TABLES, *map(S.return_schema, _return_ids(store))]:
+    for table_schema in [*INPUT_TABLES, S.RETURNS]:
         try:
-            table = read_table(store, table_schema)
+            table = (read_returns(store) if table_schema is S.RETURNS
+                     else read_table(store, table_schema))
         except DataError as exc:  # merged cells: report, carry on with the other tables
             found.append({"severity": ERROR, "sheet": exc.sheet, "cell": exc.cell,
                           "row_key": "", "check": "merged_cells", "message": exc.problem})
             continue
-        if table.sheet != table_schema.sheet:
+        if table.origin is None and table.sheet != table_schema.sheet:
             found.append({"severity": ERROR, "sheet": table.sheet, "cell": "",
                           "row_key": table_schema.table, "check": "sheet_name",
                           "message": f"the sheet holding {table_schema.table} is called "
@@ -311,10 +312,6 @@ def check_workbook(store: Store, today: dt.date | None = None) -> pd.DataFrame:
         found += check_personal_data(table)
     found += _cross_table(tables, store, today)
     return findings_frame(found)
-
-
-def _return_ids(store: Store) -> list[str]:
-    return [name.removeprefix("tblReturn_") for name in return_tables(store)]
 
 
 def _cross_table(tables: dict[str, S.Table], store: Store, today: dt.date) -> list[Finding]:
@@ -328,10 +325,8 @@ def _cross_table(tables: dict[str, S.Table], store: Store, today: dt.date) -> li
     indicators = tables.get(S.INDICATORS.table)
     if indicators is not None:
         found += check_indicators(indicators, partner_ids)
-        for pid in _return_ids(store):
-            ret = tables.get(f"tblReturn_{pid}")
-            if ret is not None:
-                found += check_returns(ret, indicators, pid)
+        if S.RETURNS.table in tables:
+            found += check_returns(tables[S.RETURNS.table], indicators)
     for name, rule in rules:
         if name in tables:
             found += rule(tables[name])

@@ -8,6 +8,10 @@ papers colour them.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used, so the scalar functions stay light
 
 GREEN, AMBER, RED, NO_TARGET, NO_DATA = "Green", "Amber", "Red", "No target", "No data"
 IMPROVING, WORSENING, NO_CHANGE, NOT_APPLICABLE = "Improving", "Worsening", "No change", "n/a"
@@ -60,3 +64,46 @@ def direction(value: float | None, previous: float | None, polarity: str) -> str
     if abs(value - previous) <= 1e-9 * max(1.0, abs(previous)):
         return NO_CHANGE
     return IMPROVING if change > 0 else WORSENING
+
+
+def _signs(polarity: pd.Series) -> pd.Series:
+    def safe(p: object) -> float:
+        try:
+            return float(polarity_sign(str(p)))
+        except ValueError:
+            return math.nan
+
+    lookup = {p: safe(p) for p in polarity.dropna().unique()}
+    return polarity.map(lookup).astype("float64")
+
+
+def rag_series(value: pd.Series, target: pd.Series, polarity: pd.Series,
+               tolerance: pd.Series) -> pd.Series:
+    """:func:`rag` for whole columns at once (the roll-up rates thousands of rows)."""
+    import numpy as np
+    import pandas as pd
+
+    value, target = value.astype("float64"), target.astype("float64")
+    sign = _signs(polarity)
+    shortfall = (target - value) * sign
+    tol = tolerance.astype("float64").fillna(0.0).clip(lower=0.0)
+    choice = np.select(
+        [value.isna(), target.isna() | sign.isna() | (sign == 0), shortfall <= 1e-12,
+         shortfall <= tol + 1e-12],
+        [NO_DATA, NO_TARGET, GREEN, AMBER], RED)
+    return pd.Series(choice, index=value.index, dtype="string")
+
+
+def direction_series(value: pd.Series, previous: pd.Series, polarity: pd.Series) -> pd.Series:
+    """:func:`direction` for whole columns at once."""
+    import numpy as np
+    import pandas as pd
+
+    value, previous = value.astype("float64"), previous.astype("float64")
+    sign = _signs(polarity)
+    same = (value - previous).abs() <= 1e-9 * previous.abs().clip(lower=1.0)
+    change = (value - previous) * sign
+    choice = np.select(
+        [value.isna() | previous.isna() | sign.isna() | (sign == 0), same, change > 0],
+        [NOT_APPLICABLE, NO_CHANGE, IMPROVING], WORSENING)
+    return pd.Series(choice, index=value.index, dtype="string")

@@ -168,6 +168,13 @@ RETURN_COLUMNS = (
 )
 
 
+RETURNS = TableSchema(
+    "tblReturn_*", "Return_*", "All partners' returns", RETURN_COLUMNS,
+    key=("partner_id", "period", "indicator_id"), owned=True,
+    intro="Every partner's return table read as one (see store.read_returns).",
+)
+
+
 def return_schema(partner_id: str) -> TableSchema:
     """The schema of one partner's return table on the master workbook."""
     return TableSchema(
@@ -395,16 +402,28 @@ class RawTable:
 
 @dataclass
 class Table:
-    """A typed table: a DataFrame indexed by sheet row number, with the way back to cells."""
+    """A typed table: a DataFrame with the way back from each row to its sheet and cell.
+
+    A table read from one sheet is indexed by sheet row. A table stitched from several sheets
+    (all partners' returns) has a plain 0..n index and ``origin`` maps it to (sheet, row).
+    """
 
     schema: TableSchema
     df: pd.DataFrame
     sheet: str = ""
     letters: dict[str, str] = field(default_factory=dict)
     type_failures: list[dict[str, Any]] = field(default_factory=list)
+    origin: list[tuple[str, int]] | None = None
+    sheet_letters: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def cell(self, column: str, row: int) -> str:
-        return f"{self.letters.get(column, '?')}{row}"
+        if self.origin is None:
+            return f"{self.letters.get(column, '?')}{row}"
+        sheet, sheet_row = self.origin[row]
+        return f"{self.sheet_letters[sheet].get(column, '?')}{sheet_row}"
+
+    def sheet_of(self, row: int) -> str:
+        return self.sheet if self.origin is None else self.origin[row][0]
 
 
 def column_letter(index: int) -> str:
@@ -497,29 +516,60 @@ def type_table(raw: RawTable, schema: TableSchema) -> Table:
     value cannot take the column's type becomes missing and is reported as a "type" failure.
     The caller has already checked that every schema column is in the header.
     """
-    position = {name: i for i, name in enumerate(raw.header)}
-    width = len(raw.header)
-    rows = [
-        (raw.first_row + 1 + i, row)
-        for i, row in enumerate(raw.rows)
-        if not all(_blank(v) for v in row[:width])
-    ]
-    index = pd.Index([r for r, _ in rows], name="row", dtype="int64")
-    letters = {
-        name: column_letter(raw.first_col + position[name]) for name in schema.names
-        if name in position
-    }
+    cells, where, letters = _stitch([raw], schema)
+    index = pd.Index([row for _, row in where], name="row", dtype="int64")
+    df, failures = _typed(schema, cells, where, letters, index)
+    return Table(schema, df, raw.sheet, letters[raw.sheet], failures)
+
+
+def type_tables(raws: Sequence[RawTable], schema: TableSchema, tag: str,
+                tags: Sequence[str]) -> Table:
+    """Stitch tables of one schema from several sheets into one typed frame.
+
+    Every partner's return has the same columns; checking and rolling them up as one frame
+    (with a ``tag`` column saying whose row it is) is far faster than table by table.
+    """
+    cells, where, letters = _stitch(raws, schema)
+    df, failures = _typed(schema, cells, where, letters, pd.RangeIndex(len(where)))
+    tag_of = {raw.sheet: t for raw, t in zip(raws, tags)}
+    df[tag] = pd.array([tag_of[sheet] for sheet, _ in where], dtype="string")
+    sheet = raws[0].sheet if len(raws) == 1 else ""
+    return Table(schema, df, sheet, {}, failures, origin=where, sheet_letters=letters)
+
+
+def _stitch(raws: Sequence[RawTable], schema: TableSchema
+            ) -> tuple[dict[str, list[Any]], list[tuple[str, int]], dict[str, dict[str, str]]]:
+    """Cells per schema column, each row's (sheet, row), and each sheet's column letters."""
+    cells: dict[str, list[Any]] = {name: [] for name in schema.names}
+    where: list[tuple[str, int]] = []
+    letters: dict[str, dict[str, str]] = {}
+    for raw in raws:
+        position = {name: i for i, name in enumerate(raw.header)}
+        width = len(raw.header)
+        letters[raw.sheet] = {name: column_letter(raw.first_col + position[name])
+                              for name in schema.names if name in position}
+        kept = [(raw.first_row + 1 + i, row) for i, row in enumerate(raw.rows)
+                if not all(_blank(v) for v in row[:width])]
+        where += [(raw.sheet, r) for r, _ in kept]
+        for name in schema.names:
+            pos = position[name]
+            cells[name] += [row[pos] if pos < len(row) else None for _, row in kept]
+    return cells, where, letters
+
+
+def _typed(schema: TableSchema, cells: dict[str, list[Any]], where: list[tuple[str, int]],
+           letters: dict[str, dict[str, str]], index: pd.Index
+           ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     data: dict[str, Any] = {}
     failures: list[dict[str, Any]] = []
     for col in schema.columns:
-        pos = position[col.name]
-        cells = [row[pos] if pos < len(row) else None for _, row in rows]
-        values, bad = _convert_column(col, cells)
+        values, bad = _convert_column(col, cells[col.name])
         for i in bad:
-            failures.append(_type_failure(raw, col, letters[col.name], rows[i][0], cells[i]))
+            sheet, row = where[i]
+            failures.append(_type_failure(sheet, col, letters[sheet][col.name], row,
+                                          cells[col.name][i]))
         data[col.name] = _series(col, values, index)
-    df = pd.DataFrame(data, index=index)
-    return Table(schema, df, raw.sheet, letters, failures)
+    return pd.DataFrame(data, index=index), failures
 
 
 def _series(col: Column, values: list[Any], index: pd.Index) -> pd.Series:
@@ -531,10 +581,10 @@ def _series(col: Column, values: list[Any], index: pd.Index) -> pd.Series:
     return pd.Series(values, index=index, dtype=dtype)
 
 
-def _type_failure(raw: RawTable, col: Column, letter: str, row: int, value: Any) -> dict:
+def _type_failure(sheet: str, col: Column, letter: str, row: int, value: Any) -> dict:
     what = "text" if isinstance(value, str) else type(value).__name__
     return {
-        "severity": "Error", "sheet": raw.sheet, "cell": f"{letter}{row}", "row_key": "",
+        "severity": "Error", "sheet": sheet, "cell": f"{letter}{row}", "row_key": "",
         "check": "type", "column": col.name, "value": value,
         "message": f"{col.name} must be {_TYPE_WORDS[col.kind]}, but the cell holds {what} "
                    f"{str(value)[:40]!r}: retype it as {_TYPE_WORDS[col.kind]}.",

@@ -17,12 +17,15 @@ from .errors import DataError, UnusableInput
 from .schema import (
     CONFIG,
     DATE,
+    RETURNS,
     RawTable,
     Table,
     TableSchema,
     column_letter,
+    return_schema,
     schema_for,
     type_table,
+    type_tables,
 )
 
 START_SHEET = "Start"
@@ -58,6 +61,22 @@ def read_table(store: Store, schema: TableSchema) -> Table:
     A missing table or column makes the workbook unusable for the command (exit 2); merged
     cells inside the table are a data error (exit 1) because values would be lost silently.
     """
+    raw = _checked_raw(store, schema)
+    return type_table(raw, schema)
+
+
+def read_returns(store: Store, partner_ids: list[str] | None = None) -> Table:
+    """Every partner's return table (or those named) as one typed frame with a partner_id
+    column; each row still knows its own sheet and cell."""
+    names = return_tables(store)
+    if partner_ids is not None:
+        names = [n for n in names if n.removeprefix("tblReturn_") in set(partner_ids)]
+    raws = [_checked_raw(store, return_schema(n.removeprefix("tblReturn_"))) for n in names]
+    return type_tables(raws, RETURNS, "partner_id", [n.removeprefix("tblReturn_") for n in names])
+
+
+def _checked_raw(store: Store, schema: TableSchema) -> RawTable:
+    """The raw table, once its header has every column and no merged cells hide values."""
     if schema.table not in store.table_names():
         raise UnusableInput(
             f"the table {schema.table} (sheet {schema.sheet}) is missing — was the sheet "
@@ -76,7 +95,7 @@ def read_table(store: Store, schema: TableSchema) -> Table:
             action=f"put the column {missing[0]!r} back with exactly that header text",
         )
     _refuse_merged(store, raw)
-    return type_table(raw, schema)
+    return raw
 
 
 def _refuse_merged(store: Store, raw: RawTable) -> None:
