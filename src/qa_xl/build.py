@@ -108,11 +108,18 @@ def new(path: str | Path, config: Config | None = None, *, force: bool = False,
     try:
         _write_book(Path(tmp), config, data or {}, secret or secrets.token_hex(32),
                     workbook_id or str(uuid.uuid4()))
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private (0600)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _write_book(path: Path, config: Config, data: dict[str, pd.DataFrame], secret: str,

@@ -247,16 +247,6 @@ def check_indicators(indicators: S.Table, partner_ids: set[str]) -> Iterator[Fin
                           f"a ratio's target {r['target']:g} is over 100%: write 85% as 0.85.")
 
 
-def check_risks(risks: S.Table, today: dt.date) -> Iterator[Finding]:
-    for row, r in risks.df.iterrows():
-        if str(r["status"]) != "Open":
-            continue
-        if not _missing(r["next_review"]) and r["next_review"].date() < today:
-            yield finding(ERROR, risks, "next_review", row, "review_overdue",
-                          f"the next review ({r['next_review']:%d/%m/%Y}) is in the past for "
-                          "an open risk: review it and set the next date.")
-
-
 def check_personal_data(table: S.Table) -> Iterator[Finding]:
     from .personal_data import find_personal_data
 
@@ -316,10 +306,6 @@ def check_workbook(store: Store, today: dt.date | None = None) -> pd.DataFrame:
 
 def _cross_table(tables: dict[str, S.Table], store: Store, today: dt.date) -> list[Finding]:
     found: list[Finding] = []
-    rules: list[tuple[str, Callable[[S.Table], Any]]] = [
-        (S.CONFIG.table, check_config),
-        (S.RISKS.table, lambda t: check_risks(t, today)),
-    ]
     partners = tables.get(S.PARTNERS.table)
     partner_ids = set(partners.df["partner_id"].dropna()) if partners else set()
     indicators = tables.get(S.INDICATORS.table)
@@ -327,16 +313,35 @@ def _cross_table(tables: dict[str, S.Table], store: Store, today: dt.date) -> li
         found += check_indicators(indicators, partner_ids)
         if S.RETURNS.table in tables:
             found += check_returns(tables[S.RETURNS.table], indicators)
-    for name, rule in rules:
-        if name in tables:
-            found += rule(tables[name])
+    if S.CONFIG.table in tables:
+        found += check_config(tables[S.CONFIG.table])
     found += _programme_checks(tables, today)
     return found
 
 
 def _programme_checks(tables: dict[str, S.Table], today: dt.date) -> list[Finding]:
-    """Rules of the QA programme modules (timetable, risks, audits, voice, actions)."""
-    return []
+    """Rules of the QA programme modules (timetable, risks, audits, voice, actions, areas)."""
+    from . import actions, audits, content_areas, risks, timetable, voice
+
+    def frame(schema: S.TableSchema) -> pd.DataFrame | None:
+        table = tables.get(schema.table)
+        return None if table is None else table.df
+
+    extra = {
+        S.AUDITS.table: {"actions": frame(S.ACTIONS)},
+        S.CONTENT_AREAS.table: {"indicators": frame(S.INDICATORS)},
+    }
+    modules = {S.TIMETABLE.table: timetable, S.RISKS.table: risks, S.AUDITS.table: audits,
+               S.VOICE.table: voice, S.ACTIONS.table: actions,
+               S.CONTENT_AREAS.table: content_areas}
+    found: list[Finding] = []
+    for name, module in modules.items():
+        table = tables.get(name)
+        if table is None:
+            continue
+        for f in module.check(table.df, table.letters, today, **extra.get(name, {})):
+            found.append({**f, "sheet": table.sheet, "value": None})
+    return found
 
 
 def findings_frame(found: list[Finding]) -> pd.DataFrame:

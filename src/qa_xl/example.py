@@ -233,14 +233,13 @@ def _risks(rng: np.random.Generator, today: dt.date) -> pd.DataFrame:
     rows = []
     for i, (title, owner) in enumerate(_RISKS):
         likelihood, impact = int(rng.integers(2, 6)), int(rng.integers(2, 6))
-        score = likelihood * impact
-        previous = max(1, min(25, score + int(rng.choice([-4, -2, 0, 2, 3]))))
+        previous = int(np.clip(likelihood + rng.choice([-1, 0, 1]), 1, 5)) * impact
         if i == 3:  # one risk is clearly worsening
             likelihood, impact, previous = 4, 5, 12
-            score = 20
         status = "Closed" if i == 6 else "Open"
-        rows.append([f"R{i + 1:02d}", title, owner, likelihood, impact, score, previous,
-                     max(1, score // 2), "Monitoring through the Q&PC dataset.",
+        rows.append([f"R{i + 1:02d}", title, owner, likelihood, impact, likelihood * impact,
+                     previous, (likelihood - 1) * (impact - 1),
+                     "Monitoring through the Q&PC dataset.",
                      "Deep dive and partner challenge session.",
                      today + dt.timedelta(days=int(rng.integers(40, 150))), status])
     return pd.DataFrame(rows, columns=S.RISKS.names)
