@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from .errors import QaXlError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
@@ -79,16 +82,15 @@ def validate(workbook: Annotated[Path, typer.Argument(help="The master workbook.
     raise typer.Exit(1 if (findings["severity"] == ERROR).any() else 0)
 
 
-def _print_findings(findings, file_name: str) -> None:  # type: ignore[no-untyped-def]
-    from rich.table import Table
+def _print_findings(findings: pd.DataFrame, file_name: str) -> None:
+    """One line a finding, like a linter, so that logs can be searched and read."""
+    from rich.markup import escape
 
-    if findings.empty:
-        return
-    table = Table("Severity", "Where", "Check", "Message", show_lines=False)
     for r in findings.itertuples(index=False):
         where = f"{file_name} {r.sheet}!{r.cell}" if r.cell else f"{file_name} {r.sheet}"
-        table.add_row(r.severity, where, r.check, r.message)
-    out.print(table)
+        colour = "red" if r.severity == "Error" else "yellow"
+        out.print(f"[{colour}]{r.severity}[/] {escape(where)} [dim]({r.check})[/] "
+                  f"{escape(r.message)}", markup=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -100,7 +102,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="qa-xl")
     except QaXlError as exc:
-        err.print(f"[bold red]Error:[/] {exc}", markup=True)
+        from rich.markup import escape
+
+        err.print(f"[bold red]Error:[/] {escape(str(exc))}", markup=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("Stopped.")
