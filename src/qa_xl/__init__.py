@@ -14,6 +14,7 @@ _EXPORTS = {
     "new": "qa_xl.build",
     "demo": "qa_xl.example",
     "validate": "qa_xl.checks",
+    "rollup": "qa_xl.consolidate",
     "load_config": "qa_xl.config",
 }
 __all__ = [*_EXPORTS, "__version__"]

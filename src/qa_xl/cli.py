@@ -82,6 +82,16 @@ def validate(workbook: Annotated[Path, typer.Argument(help="The master workbook.
     raise typer.Exit(1 if (findings["severity"] == ERROR).any() else 0)
 
 
+@app.command()
+def rollup(workbook: Annotated[Path, typer.Argument(help="The master workbook.")]) -> None:
+    """Consolidate every partner's return into tblRollup (the Rollup sheet), with RAG and
+    direction of travel."""
+    from .consolidate import rollup as run_rollup
+
+    result = run_rollup(workbook)
+    out.print(result.summary())
+
+
 def _print_findings(findings: pd.DataFrame, file_name: str) -> None:
     """One line a finding, like a linter, so that logs can be searched and read."""
     from rich.markup import escape
@@ -91,6 +101,23 @@ def _print_findings(findings: pd.DataFrame, file_name: str) -> None:
         colour = "red" if r.severity == "Error" else "yellow"
         out.print(f"[{colour}]{r.severity}[/] {escape(where)} [dim]({r.check})[/] "
                   f"{escape(r.message)}", markup=True)
+
+
+def _register_more() -> None:
+    """Commands that live in their own modules (papers, returns) add themselves here."""
+    import importlib
+
+    for name in ("cli_returns", "cli_papers"):
+        try:
+            module = importlib.import_module(f".{name}", __package__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{name}":
+                raise
+            continue
+        module.register(app)
+
+
+_register_more()
 
 
 def main(argv: list[str] | None = None) -> None:

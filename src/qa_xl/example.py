@@ -49,6 +49,7 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
     """Write ``directory/QA_Master.xlsx`` full of demo data, then validate it."""
     from .build import new
     from .checks import validate
+    from .consolidate import rollup
     from .config import load_config
 
     say = progress or (lambda _text: None)
@@ -63,6 +64,8 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
     token = hashlib.sha256(f"qa_xl demo {seed}".encode()).hexdigest()
     new(path, config, force=True, data=data, secret=token,
         workbook_id=str(uuid.UUID(token[:32])))
+    say("Rolling up")
+    rollup(path)
     say("Validating")
     findings = validate(path, today=today, write=True)
     current = Period.parse(config.settings["current_period"])
@@ -155,7 +158,9 @@ def _return_row(ind: Indicator, partner: Partner, period: Period, t: int, share:
                 trend: float, rng: np.random.Generator, today: dt.date) -> list[Any] | None:
     if rng.random() < 0.03:  # a return that never came in
         return None
-    submitted = min(period.end + dt.timedelta(days=int(rng.integers(5, 45))), today)
+    late = rng.random() < 0.1  # most returns arrive within the 30 days allowed
+    days = int(rng.integers(31, 50) if late else rng.integers(5, 29))
+    submitted = min(period.end + dt.timedelta(days=days), today)
     value = num = den = None
     commentary = ""
     if rng.random() < 0.02:

@@ -1,0 +1,229 @@
+"""``qa-xl rollup``: consolidate the partner returns into tblRollup, and return compliance.
+
+One read of the workbook, one write; the logic is pandas on DataFrames and never knows which
+back end it has. Rates are recomputed from summed numerators and denominators — never an
+average of partners' percentages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import schema as S
+from .periods import Period, PeriodError, kind_of_frequency
+from .rag import direction_series, rag_series
+from .store import Store, read_returns, read_settings, read_table, status_cells
+
+ALL = "all"
+ON_TIME, LATE, MISSING = "On time", "Late", "Missing"
+
+
+@dataclass
+class RollupResult:
+    rollup: pd.DataFrame  # tblRollup's columns
+    compliance: pd.DataFrame  # partner_id, period, status, rows, submitted_on, due
+    current_period: str
+
+    def summary(self) -> str:
+        rated = self.rollup[self.rollup["period"] == self.current_period]
+        counts = rated["rag"].value_counts()
+        words = ", ".join(f"{counts[k]} {k}" for k in ("Green", "Amber", "Red") if k in counts)
+        return (f"{self.rollup['indicator_id'].nunique()} indicators over "
+                f"{self.rollup['period'].nunique()} periods rolled up"
+                + (f"; {self.current_period}: {words}" if words else ""))
+
+
+def expected_partners(indicators: pd.DataFrame, partners: pd.DataFrame) -> dict[str, list[str]]:
+    """indicator_id -> the partner_ids expected to report it ("All" = every partner that
+    sends returns)."""
+    sending = partners.loc[partners["returns_expected"].fillna("Yes").str.casefold() != "no",
+                           "partner_id"].dropna().tolist()
+    out = {}
+    for ind_id, text in zip(indicators["indicator_id"], indicators["reporting_partners"]):
+        if pd.isna(ind_id):
+            continue
+        if pd.isna(text) or str(text).strip().casefold() == ALL:
+            out[ind_id] = sending
+        else:
+            out[ind_id] = [p.strip() for p in str(text).split(",") if p.strip()]
+    return out
+
+
+def _period_kinds(periods: pd.Series) -> pd.Series:
+    kinds = {}
+    for p in periods.dropna().unique():
+        try:
+            kinds[p] = Period.parse(p).kind
+        except PeriodError:
+            kinds[p] = None
+    return periods.map(kinds)
+
+
+def _frequency_kinds(frequency: pd.Series) -> pd.Series:
+    def kind(f: Any) -> str | None:
+        try:
+            return kind_of_frequency(f)
+        except PeriodError:
+            return None
+
+    return frequency.map({f: kind(f) for f in frequency.dropna().unique()})
+
+
+def consolidate(returns: pd.DataFrame, indicators: pd.DataFrame, partners: pd.DataFrame,
+                current: Period) -> pd.DataFrame:
+    """tblRollup: every indicator in every period of its frequency up to ``current``."""
+    ind = indicators.dropna(subset=["indicator_id"]).drop_duplicates("indicator_id")
+    ind = ind.assign(kind=_frequency_kinds(ind["frequency"])).dropna(subset=["kind"])
+    expected = expected_partners(ind, partners)
+    rows = returns.dropna(subset=["indicator_id", "period"]).merge(
+        ind[["indicator_id", "aggregation", "kind"]], on="indicator_id", how="inner")
+    rows = rows[_period_kinds(rows["period"]) == rows["kind"]]
+    pairs = pd.DataFrame([(i, p) for i, ids in expected.items() for p in ids],
+                         columns=["indicator_id", "partner_id"]).astype("string")
+    rows = rows.merge(pairs, on=["indicator_id", "partner_id"], how="inner")
+    figures = _aggregate(rows)
+    grid = _grid(ind, rows, current)
+    out = grid.merge(figures, on=["indicator_id", "period"], how="left")
+    out = out.merge(ind[["indicator_id", "indicator_name", "oba_measure", "target", "polarity",
+                         "amber_tolerance"]], on="indicator_id", how="left")
+    out["partners_reported"] = out["partners_reported"].fillna(0).astype("Int64")
+    out["partners_expected"] = out["indicator_id"].map(
+        {k: len(v) for k, v in expected.items()}).astype("Int64")
+    out["rag"] = rag_series(out["value"], out["target"], out["polarity"], out["amber_tolerance"])
+    previous = out.groupby("indicator_id", sort=False)["value"].shift(1)
+    out["direction"] = direction_series(out["value"], previous, out["polarity"])
+    return out[S.ROLLUP.names].reset_index(drop=True)
+
+
+def _grid(ind: pd.DataFrame, rows: pd.DataFrame, current: Period) -> pd.DataFrame:
+    """Every period of each indicator's frequency from its first return up to the current one
+    (so a period nobody reported shows as "No data" rather than vanishing)."""
+    first = rows.groupby("indicator_id")["period"].agg(
+        lambda s: min(Period.parse(p) for p in s.unique())) if len(rows) else pd.Series()
+    grid = []
+    for ind_id, kind in zip(ind["indicator_id"], ind["kind"]):
+        last = Period.containing(current.end, kind)
+        if last.end > current.end:
+            last = last.previous()
+        start = first.get(ind_id, last)
+        p = min(start, last)
+        while p <= last:
+            grid.append((ind_id, str(p), p))
+            p = p.shift(1)
+    frame = pd.DataFrame(grid, columns=["indicator_id", "period", "_p"])
+    order = {k: i for i, k in enumerate(ind["indicator_id"])}
+    frame["_o"] = frame["indicator_id"].map(order)
+    frame = frame.sort_values(["_o", "_p"], kind="stable")
+    return frame.drop(columns=["_p", "_o"])
+
+
+def _aggregate(rows: pd.DataFrame) -> pd.DataFrame:
+    """Partner figures to one figure per indicator and period, by the indicator's rule."""
+    keys = ["indicator_id", "period"]
+    if rows.empty:
+        return pd.DataFrame(columns=[*keys, "value", "numerator", "denominator",
+                                     "partners_reported"])
+    ratio = rows["aggregation"] == "ratio"
+    has_value = np.where(ratio, rows["numerator"].notna() & rows["denominator"].notna(),
+                         rows["value"].notna())
+    rows = rows.assign(_reported=has_value)
+    sums = rows.groupby(keys, sort=False).agg(
+        value_sum=("value", lambda s: s.sum(min_count=1)),
+        value_mean=("value", "mean"),
+        numerator=("numerator", lambda s: s.sum(min_count=1)),
+        denominator=("denominator", lambda s: s.sum(min_count=1)),
+        partners_reported=("_reported", "sum"),
+        aggregation=("aggregation", "first"),
+    )
+    latest = (rows[rows["value"].notna()]
+              .sort_values("submitted_on", kind="stable", na_position="first")
+              .groupby(keys, sort=False)["value"].last())
+    sums["value_latest"] = latest
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = sums["numerator"] / sums["denominator"].where(sums["denominator"] > 0)
+    sums["value"] = np.select(
+        [sums["aggregation"] == "ratio", sums["aggregation"] == "mean",
+         sums["aggregation"] == "latest"],
+        [rate, sums["value_mean"], sums["value_latest"]], sums["value_sum"])
+    keep_parts = sums["aggregation"] == "ratio"
+    sums["numerator"] = sums["numerator"].where(keep_parts | sums["numerator"].notna())
+    return sums.reset_index()[[*keys, "value", "numerator", "denominator",
+                               "partners_reported"]]
+
+
+def compliance(returns: pd.DataFrame, indicators: pd.DataFrame, partners: pd.DataFrame,
+               periods: list[Period], deadline_days: int = 30) -> pd.DataFrame:
+    """Partner x quarter: "On time", "Late" (any row submitted after the deadline) or
+    "Missing" (nothing for an expected partner)."""
+    expected = expected_partners(indicators, partners)
+    order = list(partners["partner_id"])
+    wanted = sorted({p for ids in expected.values() for p in ids},
+                    key=lambda p: order.index(p) if p in order else len(order))
+    canonical = {p: _canonical(p) for p in returns["period"].dropna().unique()}
+    received = (returns.assign(period=returns["period"].map(canonical))
+                .groupby(["partner_id", "period"])
+                .agg(rows=("indicator_id", "size"), submitted_on=("submitted_on", "max")))
+    rows = []
+    for period in periods:
+        due = period.end + dt.timedelta(days=deadline_days)
+        for pid in wanted:
+            key = (pid, str(period))
+            count = int(received.at[key, "rows"]) if key in received.index else 0
+            submitted = received.at[key, "submitted_on"] if count else pd.NaT
+            if not count:
+                status = MISSING
+            elif pd.notna(submitted) and submitted.date() > due:
+                status = LATE
+            else:
+                status = ON_TIME
+            rows.append([pid, str(period), status, count, submitted, due])
+    return pd.DataFrame(rows, columns=["partner_id", "period", "status", "rows",
+                                       "submitted_on", "due"])
+
+
+def _canonical(text: Any) -> str | None:
+    try:
+        return str(Period.parse(text))
+    except PeriodError:
+        return None
+
+
+def rollup(workbook: str | Path | Store, *, write: bool = True,
+           quarters: int = 8) -> RollupResult:
+    """Rebuild tblRollup from every partner's return (one read, one write)."""
+    from .filestore import FileStore
+
+    store = FileStore(workbook) if isinstance(workbook, str | Path) else workbook
+    settings = read_settings(store)
+    current = _current_period(settings, store.label)
+    indicators = read_table(store, S.INDICATORS).df
+    partners = read_table(store, S.PARTNERS).df
+    returns = read_returns(store).df
+    result = RollupResult(
+        consolidate(returns, indicators, partners, current),
+        compliance(returns, indicators, partners,
+                   [current.shift(i - quarters + 1) for i in range(quarters)],
+                   int(settings.get("return_deadline_days") or 30)),
+        str(current))
+    if write:
+        store.write({S.ROLLUP.table: result.rollup},
+                    status_cells("Roll up", result.summary()))
+    return result
+
+
+def _current_period(settings: dict[str, Any], label: str) -> Period:
+    from .errors import DataError
+
+    try:
+        period = Period.parse(settings.get("current_period"))
+    except PeriodError as exc:
+        raise DataError(f"the setting current_period is not a period ({exc})", file=label,
+                        sheet="Config", action="set current_period to a quarter such as "
+                        "2026-27 Q2") from exc
+    return period if period.kind == "Q" else Period.containing(period.end, "Q")
