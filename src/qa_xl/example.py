@@ -49,8 +49,8 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
     """Write ``directory/QA_Master.xlsx`` full of demo data, then validate it."""
     from .build import new
     from .checks import validate
-    from .consolidate import rollup
     from .config import load_config
+    from .consolidate import rollup
 
     say = progress or (lambda _text: None)
     config = config or load_config()
