@@ -93,7 +93,7 @@ def test_pre_filled_tables_read_back_typed(master, config):
     assert not indicators.type_failures
 
 
-def test_libreoffice_recalculates_every_formula_without_error(master, tmp_path):
+def test_libreoffice_recalculates_every_formula_without_error(master, tmp_path, config):
     out = convert(master, "xlsx", tmp_path / "lo")
     book = openpyxl.load_workbook(out, data_only=True)
     formulas = openpyxl.load_workbook(master)
@@ -108,6 +108,10 @@ def test_libreoffice_recalculates_every_formula_without_error(master, tmp_path):
                     assert value is not None, f"{ws.title}!{cell.coordinate} not evaluated"
                     checked += 1
     assert checked >= 5
+    start = book["Start"]
+    counted = {start[f"B{r}"].value: start[f"C{r}"].value for r in range(21, 26)}
+    assert counted["Partners"] == len(config.partners)  # recalculated, not a cached value
+    assert counted["Indicators"] == len(config.indicators)
     tables = CalamineWorkbook.from_path(str(out), load_tables=True).table_names
     assert "tblRisks" in tables and "tblValidation" in tables
 
