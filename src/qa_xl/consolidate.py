@@ -102,25 +102,23 @@ def consolidate(returns: pd.DataFrame, indicators: pd.DataFrame, partners: pd.Da
 
 
 def _grid(ind: pd.DataFrame, rows: pd.DataFrame, current: Period) -> pd.DataFrame:
-    """Every period of each indicator's frequency from its first return up to the current one
-    (so a period nobody reported shows as "No data" rather than vanishing)."""
-    first = rows.groupby("indicator_id")["period"].agg(
-        lambda s: min(Period.parse(p) for p in s.unique())) if len(rows) else pd.Series()
+    """Every period of each frequency from the first return of that frequency up to the
+    current one, for every indicator (so a period nobody reported shows as "No data")."""
+    first: dict[str, Period] = {}
+    for text in rows["period"].unique():
+        p = Period.parse(text)
+        first[p.kind] = min(first.get(p.kind, p), p)
     grid = []
-    for ind_id, kind in zip(ind["indicator_id"], ind["kind"]):
+    for order, (ind_id, kind) in enumerate(zip(ind["indicator_id"], ind["kind"])):
         last = Period.containing(current.end, kind)
         if last.end > current.end:
             last = last.previous()
-        start = first.get(ind_id, last)
-        p = min(start, last)
+        p = min(first.get(kind, last), last)
         while p <= last:
-            grid.append((ind_id, str(p), p))
+            grid.append((order, p, ind_id, str(p)))
             p = p.shift(1)
-    frame = pd.DataFrame(grid, columns=["indicator_id", "period", "_p"])
-    order = {k: i for i, k in enumerate(ind["indicator_id"])}
-    frame["_o"] = frame["indicator_id"].map(order)
-    frame = frame.sort_values(["_o", "_p"], kind="stable")
-    return frame.drop(columns=["_p", "_o"])
+    grid.sort(key=lambda g: (g[0], g[1]))
+    return pd.DataFrame([g[2:] for g in grid], columns=["indicator_id", "period"])
 
 
 def _aggregate(rows: pd.DataFrame) -> pd.DataFrame:
