@@ -86,15 +86,17 @@ def new(path: str | Path, config: Config | None = None, *, force: bool = False,
 
     ``data`` gives starting rows per table name (the demo uses it); without it the workbook
     starts with the configuration's partners, indicators, QA programme and content areas.
+    An ``.xlsm`` path also gets the VBA project and the buttons (:mod:`qa_xl.vba`).
     """
     from .config import load_config
 
     path = Path(path)
     config = config or load_config()
-    if path.suffix.lower() != ".xlsx":
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise UnusableInput(
-            f"qa-xl new writes an .xlsx workbook, not {path.suffix or 'a file with no ending'}",
-            file=path, action="name the file ….xlsx")
+            "qa-xl new writes an .xlsm (with the buttons) or .xlsx workbook, not "
+            f"{path.suffix or 'a file with no ending'}",
+            file=path, action="name the file ….xlsm, or ….xlsx for a workbook without macros")
     if path.exists() and not force:
         raise UnusableInput("the file already exists", file=path,
                             action="choose another name, or add --force to replace it")
@@ -141,6 +143,8 @@ def _write_book(path: Path, config: Config, data: dict[str, pd.DataFrame], secre
     _framework_sheet(book, fmt, config)
     _lists_sheet(book, fmt, config)
     _start_sheet(start, fmt, config, starting)
+    if path.suffix.lower() == ".xlsm":
+        _macros(book, start, fmt, config)
     book.close()
 
 
@@ -213,7 +217,7 @@ def _table_sheet(book: xlsxwriter.Workbook, fmt: Formats, schema: S.TableSchema,
     for r, row in enumerate(rows, start=HEADER_ROW + 1):
         for c, (col, value) in enumerate(zip(schema.columns, row)):
             cell_fmt = (fmt.derived if col.derived else fmt.by_num_format)[col.num_format]
-            _write_cell(ws, r, c, value, cell_fmt)
+            write_cell(ws, r, c, value, cell_fmt)
     if not schema.owned:
         for i, col in enumerate(schema.columns):
             _validation(ws, i, col)
@@ -225,7 +229,7 @@ def _table_sheet(book: xlsxwriter.Workbook, fmt: Formats, schema: S.TableSchema,
     ws.repeat_rows(HEADER_ROW)
 
 
-def _write_cell(ws: Any, row: int, col: int, value: Any, cell_format: Any) -> None:
+def write_cell(ws: Any, row: int, col: int, value: Any, cell_format: Any) -> None:
     """Write by type; text always as text, so '=…' typed by someone is never a formula."""
     if value is None:
         return
@@ -364,6 +368,33 @@ def framework_sections(config: Config) -> list[tuple[str, list[tuple[str, str]]]
     sections.append(("What good looks like: outcome statements and impact measures", [
         (f"{o.agency} ({o.kind})", o.statement) for o in config.outcome_statements]))
     return [(heading, lines) for heading, lines in sections if lines]
+
+
+# ------------------------------------------------------------------------- macro-enabled
+
+BUTTON_COLUMN, BUTTON_ROW = 4, 11  # E12 down: right of the status cells, below the steps
+
+
+def _macros(book: xlsxwriter.Workbook, start: Any, fmt: Formats, config: Config) -> None:
+    """The VBA project (xl_macros + xlwings' standalone module, see :mod:`qa_xl.vba`) and a
+    form button on the Start sheet for each of its subs."""
+    import io
+
+    from .vba import BUTTONS, build_vba_project
+
+    book.set_vba_name("ThisWorkbook")
+    code_names = []
+    for i, ws in enumerate(book.worksheets(), start=1):
+        ws.set_vba_name(f"Sheet{i}")
+        code_names.append(f"Sheet{i}")
+    book.add_vba_project(io.BytesIO(build_vba_project(code_names)), is_stream=True)
+    start.set_column(BUTTON_COLUMN - 1, BUTTON_COLUMN - 1, 3)
+    start.set_column(BUTTON_COLUMN, BUTTON_COLUMN, 30)
+    start.write_string(BUTTON_ROW, BUTTON_COLUMN, "Buttons", fmt.label)
+    for i, button in enumerate(BUTTONS):
+        start.insert_button(BUTTON_ROW + 1 + 2 * i, BUTTON_COLUMN, {
+            "macro": button.sub, "caption": button.caption.format(**config.names),
+            "width": 200, "height": 30})
 
 
 # ------------------------------------------------------------------------------ start sheet

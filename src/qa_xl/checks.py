@@ -138,7 +138,9 @@ def check_returns(ret: S.Table, indicators: S.Table) -> list[Finding]:
     Each rule is a column-wise mask over the return joined to its indicators (thousands of
     rows a quarter), and a finding is made only for the rows a mask picks out.
     """
-    df = ret.df.join(_indicator_info(indicators), on="indicator_id")
+    own = ["partner_id", *(c.name for c in S.RETURN_COLUMNS)]
+    df = ret.df[[c for c in own if c in ret.df]].join(_indicator_info(indicators),
+                                                     on="indicator_id")
     known = df["indicator_id"].isin(indicators.df["indicator_id"].dropna())
     value, num, den = df["value"], df["numerator"], df["denominator"]
     ratio = known & (df["aggregation"] == "ratio")

@@ -34,13 +34,16 @@ class DemoResult:
     periods: list[str]
     findings: pd.DataFrame
     files: list[Path] = field(default_factory=list)
+    imported: int = 0
 
     def lines(self) -> list[str]:
         from .checks import summary
 
         return [f"Wrote {self.workbook} ({self.partners} partners, {self.periods[0]} to "
-                f"{self.periods[-1]})", f"Validation: {summary(self.findings)}",
-                *[f"Wrote {f}" for f in self.files]]
+                f"{self.periods[-1]})",
+                *([f"Issued {len(self.files)} partner returns in {self.files[0].parent}; "
+                   f"{self.imported} were filled in and imported"] if self.files else []),
+                f"Validation: {summary(self.findings)}"]
 
 
 def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
@@ -60,17 +63,66 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
     path = directory / WORKBOOK_NAME
     say(f"Making {quarters} quarters of data for {len(config.partners)} partners")
     data, today = demo_data(config, quarters=quarters, seed=seed)
+    current = Period.parse(config.settings["current_period"])
+    data, latest = split_latest(data, current)
     say(f"Writing {path}")
     token = hashlib.sha256(f"qa_xl demo {seed}".encode()).hexdigest()
     new(path, config, force=True, data=data, secret=token,
         workbook_id=str(uuid.UUID(token[:32])))
+    files, imported = returns_round(path, current, latest, say)
     say("Rolling up")
     rollup(path)
     say("Validating")
     findings = validate(path, today=today, write=True)
-    current = Period.parse(config.settings["current_period"])
     return DemoResult(path, len(config.partners),
-                      [str(p) for p in sequence(current, quarters)], findings)
+                      [str(p) for p in sequence(current, quarters)], findings, files, imported)
+
+
+def split_latest(data: dict[str, pd.DataFrame], current: Period
+                 ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Take the current quarter's returns out of the master data: they arrive as files."""
+    from .returns import periods_due
+
+    due = {str(p) for p in periods_due(current).values()}
+    kept, latest = dict(data), {}
+    for name, frame in data.items():
+        if name.startswith("tblReturn_"):
+            is_latest = frame["period"].isin(due)
+            kept[name], latest[name.removeprefix("tblReturn_")] = (frame[~is_latest],
+                                                                    frame[is_latest])
+    return kept, latest
+
+
+def returns_round(path: Path, current: Period, latest: dict[str, pd.DataFrame],
+                  say: Callable[[str], None]) -> tuple[list[Path], int]:
+    """Issue the current quarter's returns, fill them in as partners would, import them.
+    A partner with nothing to send (a missed return) is left out of the import."""
+    from .returns import import_returns, issue_returns
+
+    say(f"Issuing returns for {current}")
+    issued = issue_returns(path, str(current))
+    filled = []
+    for file in issued:
+        frame = latest.get(file.name.removesuffix(f"_{current.file_part}.xlsx"))
+        if frame is None or frame.empty:
+            continue
+        figures = {(r.period, r.indicator_id): {
+            "value": _cell(r.value), "numerator": _cell(r.numerator),
+            "denominator": _cell(r.denominator), "commentary": _cell(r.commentary)}
+            for r in frame.itertuples()}
+        first = frame.iloc[0]
+        fill_return(file, figures, first["submitted_by"], first["submitted_on"])
+        filled.append(file)
+    say(f"Importing {len(filled)} completed returns")
+    report = import_returns(path, filled)
+    refused = [r for r in report.results if not r.accepted]
+    if refused:  # the demo's own data must always import: this is a bug if it happens
+        raise RuntimeError("demo returns were refused: " + "; ".join(refused[0].problems[:3]))
+    return issued, len(filled)
+
+
+def _cell(value: Any) -> Any:
+    return None if value is None or (isinstance(value, float) and value != value) else value
 
 
 def synthetic_partners(config: Config, count: int) -> Config:
@@ -119,11 +171,6 @@ def demo_data(config: Config, *, quarters: int, seed: int
 
 # -------------------------------------------------------------------------------- returns
 
-def _reports(ind: Indicator, partner_id: str) -> bool:
-    text = str(ind.reporting_partners).strip()
-    return text.lower() == "all" or partner_id in {p.strip() for p in text.split(",")}
-
-
 def _periods_for(ind: Indicator, quarters: list[Period]) -> list[Period]:
     kind = kind_of_frequency(ind.frequency)
     wanted = []
@@ -137,8 +184,12 @@ def _periods_for(ind: Indicator, quarters: list[Period]) -> list[Period]:
 def _returns(config: Config, quarters: list[Period], rng: np.random.Generator,
              today: dt.date) -> dict[str, pd.DataFrame]:
     rows: dict[str, list[list[Any]]] = {p.partner_id: [] for p in config.partners}
+    # A few partners miss a whole quarter's return (never the current one for all of them).
+    missed = {(p.partner_id, q.end) for q in quarters for p in config.partners
+              if rng.random() < 0.03}
     for ind in config.indicators:
-        reporters = [p for p in config.partners if _reports(ind, p.partner_id)]
+        ids = set(config.partners_for(ind))
+        reporters = [p for p in config.partners if p.partner_id in ids]
         if not reporters:
             continue
         periods = _periods_for(ind, quarters)
@@ -146,18 +197,17 @@ def _returns(config: Config, quarters: list[Period], rng: np.random.Generator,
         trend = rng.normal(0, 0.03)
         for t, period in enumerate(periods):
             for partner, share in zip(reporters, shares):
-                row = _return_row(ind, partner, period, t, share, trend, rng, today)
-                if row is not None:
-                    rows[partner.partner_id].append(row)
+                if (partner.partner_id, period.end) in missed:
+                    continue
+                rows[partner.partner_id].append(
+                    _return_row(ind, partner, period, t, share, trend, rng, today))
     columns = [c.name for c in S.RETURN_COLUMNS]
     return {pid: pd.DataFrame(r, columns=columns)
             for pid, r in rows.items()}
 
 
 def _return_row(ind: Indicator, partner: Partner, period: Period, t: int, share: float,
-                trend: float, rng: np.random.Generator, today: dt.date) -> list[Any] | None:
-    if rng.random() < 0.03:  # a return that never came in
-        return None
+                trend: float, rng: np.random.Generator, today: dt.date) -> list[Any]:
     late = rng.random() < 0.1  # most returns arrive within the 30 days allowed
     days = int(rng.integers(31, 50) if late else rng.integers(5, 29))
     submitted = min(period.end + dt.timedelta(days=days), today)
@@ -330,3 +380,40 @@ def _content_areas(config: Config, rng: np.random.Generator) -> pd.DataFrame:
             "Children and families say services made them safer." if done >= 2 else "")
         rows.append([c.content_area, c.kind, c.category, c.priority, *steps, good])
     return pd.DataFrame(rows, columns=S.CONTENT_AREAS.names)
+
+
+# ------------------------------------------------------------------ filling in a partner return
+
+def fill_return(path: str | Path, figures: dict[tuple[str, str], dict[str, Any]],
+                submitted_by: str | None = None, submitted_on: dt.date | None = None) -> int:
+    """Fill in an issued return as a partner would in Excel (here through openpyxl).
+
+    ``figures`` maps (period, indicator_id) to the cells to type: value, numerator,
+    denominator, commentary. Text is stored as text, never as a formula. Returns how many
+    rows were filled.
+    """
+    import openpyxl
+
+    from .returns import SIGN_OFF
+
+    book = openpyxl.load_workbook(path)
+    ws = book[S.ISSUED_RETURN.sheet]
+    first, last = ws.tables[S.ISSUED_RETURN.table].ref.split(":")
+    header_row = int("".join(filter(str.isdigit, first)))
+    header = [c.value for c in ws[header_row]]
+    column = {name: i + 1 for i, name in enumerate(header) if name}
+    filled = 0
+    for row in range(header_row + 1, int("".join(filter(str.isdigit, last))) + 1):
+        key = (ws.cell(row, column["period"]).value, ws.cell(row, column["indicator_id"]).value)
+        for name, value in figures.get(key, {}).items():
+            cell = ws.cell(row, column[name])
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"  # what a partner types as text stays text
+        filled += key in figures
+    if submitted_by is not None:
+        ws.cell(SIGN_OFF["submitted_by"][0] + 1, 2).value = submitted_by
+    if submitted_on is not None:
+        ws.cell(SIGN_OFF["submitted_on"][0] + 1, 2).value = submitted_on
+    book.save(path)
+    return filled

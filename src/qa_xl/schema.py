@@ -46,6 +46,7 @@ class Column:
     width: float = 14
     num_format: str | None = None
     derived: bool = False  # computed by qa_xl; never typed in, never trusted when read
+    locked: bool = False  # written by qa_xl into a partner's return; the partner cannot edit it
     free_text: bool = False  # scanned for anything that looks like personal data
 
     @property
@@ -167,6 +168,30 @@ RETURN_COLUMNS = (
     _date("submitted_on", "When the return was completed."),
 )
 
+
+ISSUED_RETURN = TableSchema(
+    "tblReturn", "Return", "Partner return",
+    (
+        _c("period", PERIOD, "The period this figure is for.", locked=True, width=11),
+        _c("indicator_id", ID, "The indicator's code.", locked=True, width=12),
+        _c("indicator_name", width=40, locked=True, help="What is counted."),
+        _c("oba_measure", width=20, locked=True, help="Which OBA question it answers."),
+        _c("unit", width=11, locked=True, help="Count, Percentage, Days…"),
+        _c("definition", width=50, locked=True, help="Exactly what to count."),
+        _c("previous_value", NUMBER, "Your figure for the previous period, for reference.",
+           locked=True, width=11, num_format="#,##0.####"),
+        _c("value", NUMBER, "The figure. For a percentage you may leave it blank: it is worked "
+           "out from numerator / denominator.", width=12, num_format="#,##0.####"),
+        _c("numerator", NUMBER, "For a percentage: how many met the measure.", min=0, width=12,
+           num_format="#,##0.##"),
+        _c("denominator", NUMBER, "For a percentage: how many it is out of.", min=0, width=12,
+           num_format="#,##0.##"),
+        _c("commentary", help="Why the figure moved. Needed for a missing or Red figure. No "
+           "names or other personal details.", width=50, free_text=True),
+    ),
+    key=("period", "indicator_id"),
+    intro="The return a partner fills in: one row per indicator they report.",
+)
 
 RETURNS = TableSchema(
     "tblReturn_*", "Return_*", "All partners' returns", RETURN_COLUMNS,

@@ -1,0 +1,46 @@
+"""``qa-xl returns issue|import``: thin wrappers over :mod:`qa_xl.returns`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    returns = typer.Typer(no_args_is_help=True, help="Issue and import partner returns.")
+
+    @returns.command("issue")
+    def issue(workbook: Annotated[Path, typer.Argument(help="The master workbook.")],
+              period: Annotated[str, typer.Option(help="The period, e.g. 2026-27 Q2.")],
+              out: Annotated[Path | None, typer.Option(
+                  help="Folder for the returns (default: returns/<period> beside the "
+                  "workbook).")] = None,
+              partner: Annotated[list[str] | None, typer.Option(
+                  help="Only this partner_id (repeat for several).")] = None) -> None:
+        """Write one macro-free return workbook per partner for the period."""
+        from .cli import out as console
+        from .returns import issue_returns
+
+        files = issue_returns(workbook, period, out, partner or None)
+        for path in files:
+            console.print(f"Wrote {path}")
+        console.print(f"{len(files)} returns issued for {period}")
+
+    @returns.command("import")
+    def import_(workbook: Annotated[Path, typer.Argument(help="The master workbook.")],
+                files: Annotated[list[Path], typer.Argument(help="Completed return files.")]
+                ) -> None:
+        """Check each return and import the valid ones (all in one save)."""
+        from rich.markup import escape
+
+        from .cli import out as console
+        from .returns import import_returns
+
+        report = import_returns(workbook, files)
+        for line in report.lines():
+            console.print(escape(line))
+        raise typer.Exit(report.exit_code)
+
+    app.add_typer(returns, name="returns")
