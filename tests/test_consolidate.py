@@ -128,3 +128,31 @@ def test_rollup_writes_tbl_rollup(tmp_path, config):
                    & (written["period"] == config.settings["current_period"])]
     assert mine["value"].tolist() == [0.25]
     assert mine["numerator"].tolist() == [1.0] and mine["denominator"].tolist() == [4.0]
+
+
+def test_rollup_writes_derived_columns_and_nothing_else(demo_master):
+    import openpyxl
+
+    book = openpyxl.load_workbook(demo_master)
+    book["Risks"]["N5"] = "officer's note beside the table"
+    book["Risks"]["F4"] = 99  # a stale score typed over: the roll-up puts it right
+    book["Timetable"]["G6"] = None
+    book.save(demo_master)
+    store = FileStore(demo_master)
+    risks_before = read_table(store, S.RISKS).df
+    timetable_before = read_table(store, S.TIMETABLE).df
+    rollup(demo_master, today=dt.date(2026, 11, 25))
+    store = FileStore(demo_master)
+    risks_after = read_table(store, S.RISKS).df
+    timetable_after = read_table(store, S.TIMETABLE).df
+    assert risks_before["score"].iloc[0] == 99
+    expected = (risks_before["likelihood"] * risks_before["impact"]).astype("Int64")
+    pd.testing.assert_series_equal(risks_after["score"], expected, check_names=False)
+    inputs = [c.name for c in S.RISKS.columns if not c.derived]
+    pd.testing.assert_frame_equal(risks_after[inputs], risks_before[inputs])
+    inputs = [c.name for c in S.TIMETABLE.columns if not c.derived]
+    pd.testing.assert_frame_equal(timetable_after[inputs], timetable_before[inputs])
+    annual = timetable_after[(timetable_after["frequency"] == "Annual")
+                             & timetable_after["last_done"].notna()].iloc[0]
+    assert annual["next_due"] == annual["last_done"] + pd.DateOffset(years=1)
+    assert openpyxl.load_workbook(demo_master)["Risks"]["N5"].value.startswith("officer's")

@@ -192,9 +192,10 @@ def _canonical(text: Any) -> str | None:
         return None
 
 
-def rollup(workbook: str | Path | Store, *, write: bool = True,
-           quarters: int = 8) -> RollupResult:
-    """Rebuild tblRollup from every partner's return (one read, one write)."""
+def rollup(workbook: str | Path | Store, *, write: bool = True, quarters: int = 8,
+           today: dt.date | None = None) -> RollupResult:
+    """Rebuild tblRollup from every partner's return, and refresh the derived columns of the
+    timetable and risk register (next due date, score): one read, one write."""
     from .filestore import FileStore
 
     store = FileStore(workbook) if isinstance(workbook, str | Path) else workbook
@@ -211,8 +212,22 @@ def rollup(workbook: str | Path | Store, *, write: bool = True,
         str(current))
     if write:
         store.write({S.ROLLUP.table: result.rollup},
-                    status_cells("Roll up", result.summary()))
+                    status_cells("Roll up", result.summary()),
+                    columns=derived_columns(store, today or dt.date.today()))
     return result
+
+
+def derived_columns(store: Store, today: dt.date) -> dict[str, pd.DataFrame]:
+    """What qa_xl works out in the tables officers type in — an activity's next due date, a
+    risk's score — as frames of just those columns, indexed by sheet row."""
+    from . import risks, timetable
+
+    timetable_df = read_table(store, S.TIMETABLE).df
+    risks_df = read_table(store, S.RISKS).df
+    return {
+        S.TIMETABLE.table: timetable.timetable_status(timetable_df, today)[["next_due"]],
+        S.RISKS.table: risks.risk_summary(risks_df, today)[["score"]],
+    }
 
 
 def _current_period(settings: dict[str, Any], label: str) -> Period:

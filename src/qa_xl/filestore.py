@@ -81,14 +81,23 @@ class FileStore:
         return [str(h) for h in self._book.get_table_by_name(table).columns]
 
     def write(self, tables: dict[str, pd.DataFrame],
-              cells: dict[str, dict[str, Any]] | None = None) -> None:
-        """Write every table and cell in one save, keeping the previous file as a backup."""
+              cells: dict[str, dict[str, Any]] | None = None,
+              columns: dict[str, pd.DataFrame] | None = None) -> None:
+        """Write every table, cell and derived column in one save, keeping the previous file
+        as a backup. ``columns`` frames are indexed by sheet row and hold only the columns to
+        write into that table; every other cell of the table stays as it was."""
         from .xlsxparts import TableWrite, write_workbook
 
         writes = {}
         for name, df in tables.items():
             header = self.header(name)
             writes[name] = TableWrite(header, frame_rows(df, schema_for(name), header))
+        for name, df in (columns or {}).items():
+            table = self._book.get_table_by_name(name)
+            first = table.start[0] + 1  # the 1-based sheet row of the first data row
+            rows = df.reindex(range(first, first + table.height))
+            writes[name] = TableWrite(self.header(name), frame_rows(
+                rows, schema_for(name), list(df.columns)), columns=list(df.columns))
         cells = {s: c for s, c in (cells or {}).items() if s in self.sheet_names()}
         self.close()
         write_workbook(self.path, writes, cells)

@@ -52,7 +52,11 @@ class Store(Protocol):
     def sheet_names(self) -> list[str]: ...
 
     def write(self, tables: dict[str, pd.DataFrame],
-              cells: dict[str, dict[str, Any]] | None = None) -> None: ...
+              cells: dict[str, dict[str, Any]] | None = None,
+              columns: dict[str, pd.DataFrame] | None = None) -> None:
+        """Write whole tables, single cells and (``columns``) only some columns of a table,
+        as frames indexed by sheet row, all in one save."""
+        ...
 
 
 def read_table(store: Store, schema: TableSchema) -> Table:

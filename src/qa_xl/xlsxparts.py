@@ -50,10 +50,17 @@ _FIX_IN_EXCEL = "open it in Excel, save it again and try again"
 
 @dataclass
 class TableWrite:
-    """New contents of one Excel table: its column names (as a check) and all its data rows."""
+    """New contents of one Excel table: its column names (as a check) and all its data rows.
+
+    With ``columns``, only those columns are written — one value per named column for every
+    current data row of the table, row for row — and every other cell is left as it was: how
+    the figures qa_xl derives (a risk's score, an activity's next due date) go back into a
+    table that officers type in, without touching what they typed.
+    """
 
     header: list[str]
     rows: list[list[CellValue]]
+    columns: list[str] | None = None
 
 
 def check_not_locked(path: Path) -> None:
@@ -252,6 +259,9 @@ def _write_table(book: _Book, name: str, new: TableWrite) -> None:
     if columns != list(new.header) or len(columns) != c2 - c1 + 1:
         book.fail(f"the table '{name}' has the columns {columns}, not {list(new.header)}",
                   "restore the table's column headings from the template", sheet)
+    if new.columns is not None:
+        _write_columns(book, sheet, name, (c1, r1, c2, r2), columns, new)
+        return
     if any(len(row) != len(columns) for row in new.rows):
         raise ValueError(f"every row for table '{name}' must have {len(columns)} values")
     last = r1 + max(len(new.rows), 1)  # an Excel table keeps at least one (blank) data row
@@ -269,6 +279,23 @@ def _write_table(book: _Book, name: str, new: TableWrite) -> None:
         if (auto := table.find(f"{{{NS}}}autoFilter")) is not None:
             auto.set("ref", ref)
         book.changed.add(part)
+
+
+def _write_columns(book: _Book, sheet: str, name: str, rect: Rect, header: list[str],
+                   new: TableWrite) -> None:
+    """Write only the named columns of a table, one value for each of its current rows."""
+    c1, r1, _c2, r2 = rect
+    assert new.columns is not None
+    if len(new.rows) != r2 - r1 or any(len(row) != len(new.columns) for row in new.rows):
+        raise ValueError(f"table '{name}' has {r2 - r1} data rows: give one value per column "
+                         "for each of them")
+    for j, column in enumerate(new.columns):
+        if column not in header:
+            book.fail(f"the table '{name}' has no column '{column}'",
+                      "restore the table's column headings from the template", sheet)
+        cx = c1 + header.index(column)
+        _replace_block(book, sheet, (cx, r1 + 1, cx, r2), [[row[j]] for row in new.rows],
+                       style_rows=r2)
 
 
 def _replace_block(book: _Book, sheet: str, rect: Rect, values: list[list[CellValue]],
