@@ -35,6 +35,7 @@ class DemoResult:
     findings: pd.DataFrame
     files: list[Path] = field(default_factory=list)
     imported: int = 0
+    today: dt.date | None = None  # the date the demo's data is "as at"
 
     def lines(self) -> list[str]:
         from .checks import summary
@@ -75,7 +76,8 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
     say("Validating")
     findings = validate(path, today=today, write=True)
     return DemoResult(path, len(config.partners),
-                      [str(p) for p in sequence(current, quarters)], findings, files, imported)
+                      [str(p) for p in sequence(current, quarters)], findings, files, imported,
+                      today)
 
 
 def split_latest(data: dict[str, pd.DataFrame], current: Period
