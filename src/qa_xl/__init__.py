@@ -15,6 +15,8 @@ _EXPORTS = {
     "demo": "qa_xl.example",
     "validate": "qa_xl.checks",
     "rollup": "qa_xl.consolidate",
+    "issue_returns": "qa_xl.returns",
+    "import_returns": "qa_xl.returns",
     "load_config": "qa_xl.config",
 }
 __all__ = [*_EXPORTS, "__version__"]
