@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -619,8 +619,3 @@ def _type_failure(sheet: str, col: Column, letter: str, row: int, value: Any) ->
 def empty_frame(schema: TableSchema) -> pd.DataFrame:
     """A typed, empty frame with the schema's columns (what an empty table reads as)."""
     return type_table(RawTable(schema.table, schema.sheet, schema.names, []), schema).df
-
-
-def with_columns(schema: TableSchema, **changes: Any) -> TableSchema:
-    """A copy of a schema with some attributes changed (used for per-partner variants)."""
-    return replace(schema, **changes)

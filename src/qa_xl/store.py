@@ -23,7 +23,6 @@ from .schema import (
     TableSchema,
     column_letter,
     return_schema,
-    schema_for,
     type_table,
     type_tables,
 )
@@ -114,10 +113,6 @@ def _refuse_merged(store: Store, raw: RawTable) -> None:
                 action="unmerge them (Home > Merge & Center > Unmerge Cells) and type each "
                 "value in its own cell",
             )
-
-
-def read_tables(store: Store, names: list[str]) -> dict[str, Table]:
-    return {name: read_table(store, schema_for(name)) for name in names}
 
 
 def return_tables(store: Store) -> list[str]:
