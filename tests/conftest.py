@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -44,3 +45,9 @@ def demo_master(tmp_path, _demo_template) -> Path:
     path = tmp_path / "QA_Master.xlsx"
     shutil.copyfile(_demo_template[0], path)
     return path
+
+
+# xlwings' remote engine stands in for Excel in the tests (notes §1, tests/xl_remote.py). Its
+# licence key must be set before xlwings is first imported; it is for the tests only — officers
+# run the open-source desktop engine, which needs no key.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
