@@ -12,6 +12,8 @@ from qa_xl.build import new
 from qa_xl.config import load_config
 from qa_xl.example import demo
 
+TEST_SECRET = "5a17" * 16  # the test masters' return_secret
+
 
 @pytest.fixture(scope="session")
 def config():
@@ -21,7 +23,7 @@ def config():
 @pytest.fixture(scope="session")
 def _master_template(tmp_path_factory, config) -> Path:
     path = tmp_path_factory.mktemp("template") / "QA_Master.xlsx"
-    return new(path, config, secret="0" * 64, workbook_id="00000000-0000-0000-0000-000000000000")
+    return new(path, config, secret=TEST_SECRET, workbook_id="00000000-0000-0000-0000-000000000000")
 
 
 @pytest.fixture

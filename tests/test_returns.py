@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
+from conftest import TEST_SECRET
 from qa_xl import schema as S
 from qa_xl.build import new
 from qa_xl.cli import main
@@ -72,7 +73,7 @@ def test_issued_return_layout(issued_returns, config):
     prompts = {dv.prompt for dv in ws.data_validations.dataValidation}
     assert any("numerator" in (p or "") for p in prompts)
     with zipfile.ZipFile(path) as z:  # the master's secret (the fixture's) never travels
-        assert not any(b"0" * 64 in z.read(n) for n in z.namelist())
+        assert not any(TEST_SECRET.encode() in z.read(n) for n in z.namelist())
 
 
 def test_only_the_partners_indicators_for_the_period(issued_returns, config):
@@ -319,7 +320,7 @@ BAD = {
 
 @pytest.fixture
 def other_workbook_return(tmp_path, config) -> Path:
-    other = new(tmp_path / "other" / "Other.xlsx", config, secret="9" * 64, workbook_id="other")
+    other = new(tmp_path / "other" / "Other.xlsx", config, secret="9f3c" * 16, workbook_id="other")
     return issue_returns(other, PERIOD, tmp_path / "other_returns", ["police"])[0]
 
 
@@ -421,3 +422,10 @@ def test_issue_refuses_a_bad_period(master, capsys):
         main(["returns", "issue", str(master), "--period", "Q1 2026"])
     assert exit_.value.code == 2
     assert "2026-27 Q2" in capsys.readouterr().err
+
+
+def test_the_template_placeholder_secret_cannot_sign(tmp_path, config, capsys):
+    template = new(tmp_path / "QA_Master.xlsx", config, secret="0" * 64, workbook_id="t")
+    with pytest.raises(SystemExit) as exit_:
+        main(["returns", "issue", str(template), "--period", PERIOD])
+    assert exit_.value.code == 2 and "placeholder" in capsys.readouterr().err

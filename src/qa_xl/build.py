@@ -216,7 +216,10 @@ def _table_sheet(book: xlsxwriter.Workbook, fmt: Formats, schema: S.TableSchema,
     })
     for r, row in enumerate(rows, start=HEADER_ROW + 1):
         for c, (col, value) in enumerate(zip(schema.columns, row)):
-            cell_fmt = (fmt.derived if col.derived else fmt.by_num_format)[col.num_format]
+            num_format = col.num_format
+            if col.kind == S.ANY and isinstance(value, dt.date):
+                num_format = S.DATE_FORMAT  # a date setting shows as a date, not a serial
+            cell_fmt = (fmt.derived if col.derived else fmt.by_num_format)[num_format]
             write_cell(ws, r, c, value, cell_fmt)
     if not schema.owned:
         for i, col in enumerate(schema.columns):

@@ -32,7 +32,9 @@ ConfigOption = Annotated[
 
 
 @app.command()
-def new(workbook: Annotated[Path, typer.Argument(help="The .xlsx file to create.")],
+def new(workbook: Annotated[Path, typer.Argument(
+            help="The file to create: .xlsm for the workbook with its buttons, .xlsx for one "
+            "without macros.")],
         config: ConfigOption = None,
         force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False) -> None:
     """Build an empty master workbook from the framework configuration."""

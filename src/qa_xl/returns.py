@@ -64,6 +64,12 @@ class Master:
                                 "returns cannot be signed", file=self.store.label,
                                 sheet="Config", action="make the workbook with qa-xl new, or "
                                 "copy return_secret from a backup")
+        if len(set(secret)) == 1:  # the committed template's placeholder: anyone could sign
+            raise UnusableInput("the setting return_secret is still the template's "
+                                "placeholder, so anyone could forge a return",
+                                file=self.store.label, sheet="Config",
+                                action="make your master with qa-xl new (it sets a secret of "
+                                "its own), or paste a long random value into return_secret")
         return secret
 
     @property
