@@ -8,6 +8,7 @@ command — and the recorded command is then run in Python on a real xlwings Boo
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import xlwings as xw
+from python_calamine import CalamineWorkbook
 
 from libreoffice import soffice
 from qa_xl import vba
@@ -25,6 +27,8 @@ from qa_xl.build import new
 from qa_xl.checks import validate
 from qa_xl.consolidate import rollup
 from qa_xl.errors import UnusableInput
+from qa_xl.example import fill_return
+from qa_xl.returns import import_returns, issue_returns
 from xl_remote import actions, remote_book
 
 HERE = Path(__file__).parent
@@ -35,7 +39,7 @@ Public Function RunPython(PythonCommand As String)
     ThisWorkbook.Worksheets("Start").Range("Z1").Value = PythonCommand
 End Function
 '''
-SECRET, WORKBOOK_ID = "1" * 64, "11111111-1111-1111-1111-111111111111"
+SECRET, WORKBOOK_ID = "7c3e" * 16, "11111111-1111-1111-1111-111111111111"
 
 
 def vba_parser(path: Path):
@@ -283,6 +287,13 @@ def test_a_headless_write_keeps_the_vba_project_and_the_buttons(xlsm, tmp_path):
         before = {n: z.read(n) for n in z.namelist()}
     validate(path, write=True)
     rollup(path)
+    returns = issue_returns(path, "2026-27 Q1", tmp_path / "returns", ["police"])
+    fill_return(returns[0], {(row[0], row[1]): (
+        {"numerator": 1, "denominator": 2} if row[4] == "Percentage" else {"value": 1})
+        | {"commentary": "Checked."} for row in CalamineWorkbook.from_path(
+                                 str(returns[0]), load_tables=True).get_table_by_name(
+                                 "tblReturn").to_python()}, "Lead", dt.date(2026, 7, 1))
+    assert import_returns(path, returns).exit_code == 0  # a headless import into the .xlsm
     with zipfile.ZipFile(path) as z:
         after = {n: z.read(n) for n in z.namelist()}
     assert set(after) == set(before)
