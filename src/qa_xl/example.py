@@ -64,6 +64,7 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
     path = directory / WORKBOOK_NAME
     say(f"Making {quarters} quarters of data for {len(config.partners)} partners")
     data, today = demo_data(config, quarters=quarters, seed=seed)
+    config = demo_targets(config, data)
     current = Period.parse(config.settings["current_period"])
     data, latest = split_latest(data, current)
     say(f"Writing {path}")
@@ -78,6 +79,24 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
     return DemoResult(path, len(config.partners),
                       [str(p) for p in sequence(current, quarters)], findings, files, imported,
                       today)
+
+
+def demo_targets(config: Config, data: dict[str, pd.DataFrame]) -> Config:
+    """Targets for the demo's counts, as a service plan would set them: a little better than
+    the average so far, so that the scorecard shows Green, Amber and Red. The built-in
+    configuration leaves them blank: targets are local."""
+    returns = pd.concat([f for n, f in data.items() if n.startswith("tblReturn_")])
+    totals = returns.groupby(["indicator_id", "period"])["value"].sum().groupby(
+        "indicator_id").mean()
+    indicators = []
+    for ind in config.indicators:
+        sign = {"Higher is better": 1, "Lower is better": -1}.get(ind.polarity, 0)
+        if ind.target is None and ind.aggregation == "sum" and sign and ind.indicator_id in totals:
+            level = float(totals[ind.indicator_id])
+            ind = replace(ind, target=round(level * (1 + 0.03 * sign)),
+                          amber_tolerance=round(level * 0.05, 1))
+        indicators.append(ind)
+    return replace(config, indicators=tuple(indicators))
 
 
 def split_latest(data: dict[str, pd.DataFrame], current: Period

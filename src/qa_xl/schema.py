@@ -476,6 +476,14 @@ def _as_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _as_any(value: Any) -> Any:
+    """A setting as its plain value: a date without a time is a date, however it was read
+    (calamine gives a date, a live Excel book a midnight datetime)."""
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date()
+    return value
+
+
 def _as_number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError
@@ -521,7 +529,7 @@ def _convert_column(col: Column, values: Sequence[Any]) -> tuple[list[Any], list
         if _blank(value):
             out.append(None)
         elif convert is None:
-            out.append(value if col.kind == ANY else _as_text(value))
+            out.append(_as_any(value) if col.kind == ANY else _as_text(value))
         else:
             try:
                 out.append(convert(value))
