@@ -156,3 +156,45 @@ def test_rollup_writes_derived_columns_and_nothing_else(demo_master):
                              & timetable_after["last_done"].notna()].iloc[0]
     assert annual["next_due"] == annual["last_done"] + pd.DateOffset(years=1)
     assert openpyxl.load_workbook(demo_master)["Risks"]["N5"].value.startswith("officer's")
+
+
+def test_rollup_refuses_bad_data_and_leaves_the_master(demo_master, capsys):
+    import openpyxl
+
+    from qa_xl.cli import main
+
+    book = openpyxl.load_workbook(demo_master)
+    book["Indicators"]["I4"] = "ninety"  # a target typed as text
+    book.save(demo_master)
+    before = demo_master.read_bytes()
+    with pytest.raises(SystemExit) as exit_:
+        main(["rollup", str(demo_master)])
+    assert exit_.value.code == 1
+    assert "Indicators!I4" in capsys.readouterr().err
+    assert demo_master.read_bytes() == before
+
+
+def test_rollup_without_its_table_is_unusable(demo_master, capsys):
+    import openpyxl
+
+    from qa_xl.cli import main
+
+    book = openpyxl.load_workbook(demo_master)
+    book.remove(book["Rollup"])
+    book.save(demo_master)
+    with pytest.raises(SystemExit) as exit_:
+        main(["rollup", str(demo_master)])
+    assert exit_.value.code == 2 and "tblRollup" in capsys.readouterr().err
+
+
+def test_returns_after_the_current_period_are_rolled_up_with_a_hint(tmp_path, config):
+    pid = config.partners[0].partner_id
+    ind = next(i for i in config.indicators if i.aggregation == "sum"
+               and pid in config.partners_for(i) and i.frequency == "Quarterly")
+    later = str(Period.parse(config.settings["current_period"]).shift(1))
+    row = [later, ind.indicator_id, 7, None, None, None, "Lead", dt.date(2027, 1, 2)]
+    rows = pd.DataFrame([row], columns=[c.name for c in S.RETURN_COLUMNS])
+    path = new(tmp_path / "QA_Master.xlsx", config, data={f"tblReturn_{pid}": rows})
+    result = rollup(path)
+    assert later in set(result.rollup["period"])
+    assert f"Returns for {later}" in result.summary() and "current_period" in result.summary()

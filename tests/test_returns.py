@@ -429,3 +429,26 @@ def test_the_template_placeholder_secret_cannot_sign(tmp_path, config, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["returns", "issue", str(template), "--period", PERIOD])
     assert exit_.value.code == 2 and "placeholder" in capsys.readouterr().err
+
+
+def test_folder_master_and_blank_return_get_plain_answers(master, issued_returns, capsys):
+    before = master.read_bytes()
+    folder = next(iter(issued_returns.values())).parent
+    report = import_returns(master, [folder])
+    assert len(report.results) == len(issued_returns)  # a folder means its .xlsx returns
+    assert all("has not been filled in" in r.problems[0] for r in report.results)
+    report = import_returns(master, [master])
+    assert "master workbook, not a partner's return" in report.results[0].problems[0]
+    assert master.read_bytes() == before
+
+
+def test_sign_off_and_unused_parts_are_warnings(master, issued_returns):
+    path = issued_returns["police"]
+    figures = figures_for(path, 1)
+    key = next(k for k, v in figures.items() if "value" in v)
+    figures[key] |= {"numerator": 3, "denominator": 4}
+    fill_return(path, figures)  # nobody signed it off
+    result = import_returns(master, [path]).results[0]
+    assert result.accepted
+    text = " ".join(result.warnings)
+    assert "'Completed by'" in text and "not a percentage" in text

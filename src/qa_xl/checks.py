@@ -165,8 +165,9 @@ def check_returns(ret: S.Table, indicators: S.Table) -> list[Finding]:
          lambda r: f"value {r['value']:g} is not numerator / denominator ({r['numerator']:g}"
                    f" / {r['denominator']:g} = {r['numerator'] / r['denominator']:.4f})."),
         (ERROR, "value", "percentage_as_decimal", ratio & (value > 1) & den.isna(),
-         lambda r: f"value {r['value']:g} is over 100%: write percentages as decimals "
-                   "(85% is 0.85)."),
+         lambda r: f"value {r['value']:g} is over 100%: give the numerator and denominator "
+                   "(the value is worked out), or write the percentage as a decimal (85% is "
+                   "0.85)."),
         (ERROR, "value", "negative", known & (value < 0) & df["unit"].isin(NON_NEGATIVE_UNITS),
          lambda r: f"{str(r['unit']).lower()} {r['value']:g} cannot be negative."),
         (ERROR, "commentary", "commentary_required",
@@ -258,8 +259,13 @@ def check_personal_data(table: S.Table) -> Iterator[Finding]:
         for row, text in table.df[col.name].dropna().items():
             for hit in find_personal_data(str(text)):
                 yield finding(WARNING, table, col.name, row, "personal_data",
-                              f"{col.name} looks like it holds a {hit.kind} ({hit.text}): "
-                              "papers hold aggregate figures only — remove it.")
+                              f"{col.name} looks like it holds {_article(hit.kind)} "
+                              f"{hit.kind} ({hit.text}): papers hold aggregate figures only — "
+                              "remove it.")
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeio" or noun.startswith("NHS") else "a"
 
 
 def check_config(config: S.Table) -> Iterator[Finding]:
@@ -303,7 +309,7 @@ def check_workbook(store: Store, today: dt.date | None = None) -> pd.DataFrame:
         found += check_schema(table, lists)
         found += check_personal_data(table)
     found += _cross_table(tables, store, today)
-    return findings_frame(found)
+    return findings_frame(drop_knock_on(found))
 
 
 def _cross_table(tables: dict[str, S.Table], store: Store, today: dt.date) -> list[Finding]:
@@ -344,6 +350,17 @@ def _programme_checks(tables: dict[str, S.Table], today: dt.date) -> list[Findin
         for f in module.check(table.df, table.letters, today, **extra.get(name, {})):
             found.append({**f, "sheet": table.sheet, "value": None})
     return found
+
+
+def drop_knock_on(found: list[Finding]) -> list[Finding]:
+    """A value typed as text is one mistake: do not also ask why the value is missing."""
+    typed = {(f["sheet"], _row_of(f["cell"])) for f in found if f["check"] == "type"}
+    return [f for f in found if not (f["check"] == "commentary_required"
+                                     and (f["sheet"], _row_of(f["cell"])) in typed)]
+
+
+def _row_of(cell: str | None) -> str:
+    return "".join(ch for ch in (cell or "") if ch.isdigit())
 
 
 def findings_frame(found: list[Finding]) -> pd.DataFrame:

@@ -52,13 +52,16 @@ def demo(directory: Annotated[Path, typer.Argument(help="Where to write the exam
              help="Synthetic partners instead of the configuration's.", min=1)] = None,
          quarters: Annotated[int, typer.Option(help="Quarters of history.", min=1)] = 8,
          seed: Annotated[int, typer.Option(help="Random seed: same seed, same data.")] = 1,
-         config: ConfigOption = None) -> None:
+         config: ConfigOption = None,
+         force: Annotated[bool, typer.Option(help="Replace a demo workbook already in DIR.")
+                          ] = False) -> None:
     """A complete worked example: a master workbook full of plausible data, validated."""
     from .config import load_config
     from .example import demo as run_demo
 
     result = run_demo(directory, load_config(config), partners=partners, quarters=quarters,
-                      seed=seed, progress=lambda text: err.print(f"[dim]{text}[/]"))
+                      seed=seed, force=force,
+                      progress=lambda text: err.print(f"[dim]{text}[/]"))
     for line in result.lines():
         out.print(line)
 

@@ -21,12 +21,22 @@ def register(app: typer.Typer) -> None:
                   help="Only this partner_id (repeat for several).")] = None) -> None:
         """Write one macro-free return workbook per partner for the period."""
         from .cli import out as console
+        from .periods import Period
         from .returns import issue_returns
 
         files = issue_returns(workbook, period, out, partner or None)
         for path in files:
             console.print(f"Wrote {path}")
-        console.print(f"{len(files)} returns issued for {period}")
+        period = str(Period.parse(period))  # issue_returns has checked it
+        if not files:
+            console.print(f"No return issued: no partner has an indicator due for {period} "
+                          "(check the indicators' frequency and reporting partners).")
+        else:
+            console.print(f"{len(files)} return{'s' * (len(files) != 1)} issued for {period}")
+        suffix = f"_{Period.parse(period).file_part}.xlsx"
+        skipped = sorted(set(partner or ()) - {f.name.removesuffix(suffix) for f in files})
+        if skipped:
+            console.print(f"Nothing due for {', '.join(skipped)}: no return written for them.")
 
     @returns.command("import")
     def import_(workbook: Annotated[Path, typer.Argument(help="The master workbook.")],

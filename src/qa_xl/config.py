@@ -73,8 +73,8 @@ class ConfigError(UnusableInput):
     action = "correct the configuration file and run again"
 
     def __init__(self, message: str, *, file: Any = None, key: str | None = None,
-                 problems: Iterable[str] = ()) -> None:
-        super().__init__(message, file=file)
+                 problems: Iterable[str] = (), action: str | None = None) -> None:
+        super().__init__(message, file=file, action=action)
         self.key = key
         self.problems = list(problems) or [message if file is None else f"{file}: {message}"]
 
@@ -484,7 +484,8 @@ def _read_user_file(path: Path) -> dict[str, Any]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError("the configuration file does not exist", file=label) from None
+        raise ConfigError("the configuration file does not exist", file=label,
+                          action="check the path given to --config") from None
     except IsADirectoryError:
         raise ConfigError("is a folder, not a configuration file", file=label) from None
     except OSError as exc:

@@ -29,14 +29,20 @@ class RollupResult:
     rollup: pd.DataFrame  # tblRollup's columns
     compliance: pd.DataFrame  # partner_id, period, status, rows, submitted_on, due
     current_period: str
+    later_returns: str | None = None  # the latest quarter returned, when after current_period
 
     def summary(self) -> str:
         rated = self.rollup[self.rollup["period"] == self.current_period]
         counts = rated["rag"].value_counts()
         words = ", ".join(f"{counts[k]} {k}" for k in ("Green", "Amber", "Red") if k in counts)
-        return (f"{self.rollup['indicator_id'].nunique()} indicators over "
+        text = (f"{self.rollup['indicator_id'].nunique()} indicators over "
                 f"{self.rollup['period'].nunique()} periods rolled up"
                 + (f"; {self.current_period}: {words}" if words else ""))
+        if self.later_returns:
+            text += (f". Returns for {self.later_returns} are in and rolled up, but "
+                     f"current_period on the Config sheet is still {self.current_period}: "
+                     "change it to report on the new quarter")
+        return text
 
 
 def expected_partners(indicators: pd.DataFrame, partners: pd.DataFrame) -> dict[str, list[str]]:
@@ -201,20 +207,47 @@ def rollup(workbook: str | Path | Store, *, write: bool = True, quarters: int = 
     store = FileStore(workbook) if isinstance(workbook, str | Path) else workbook
     settings = read_settings(store)
     current = _current_period(settings, store.label)
-    indicators = read_table(store, S.INDICATORS).df
-    partners = read_table(store, S.PARTNERS).df
-    returns = read_returns(store).df
+    tables = [read_table(store, S.INDICATORS), read_table(store, S.PARTNERS),
+              read_returns(store)]
+    refuse_errors(store, tables)
+    indicators, partners, returns = (t.df for t in tables)
+    latest = _latest_quarter(returns)
     result = RollupResult(
-        consolidate(returns, indicators, partners, current),
+        consolidate(returns, indicators, partners, max(current, latest or current)),
         compliance(returns, indicators, partners,
                    [current.shift(i - quarters + 1) for i in range(quarters)],
                    int(settings.get("return_deadline_days") or 30)),
-        str(current))
+        str(current), str(latest) if latest and latest > current else None)
     if write:
         store.write({S.ROLLUP.table: result.rollup},
                     status_cells("Roll up", result.summary()),
                     columns=derived_columns(store, today or dt.date.today()))
     return result
+
+
+def _latest_quarter(returns: pd.DataFrame) -> Period | None:
+    periods = [p for p in map(_canonical, returns["period"].dropna().unique()) if p]
+    if not periods:
+        return None
+    last = max(Period.parse(p) for p in periods)
+    return Period.containing(last.end, "Q")
+
+
+def refuse_errors(store: Store, tables: list[S.Table]) -> None:
+    """Roll up only what passes the schema checks: a figure typed as text, or an unknown
+    aggregation, would otherwise turn silently into "No data" or a wrong total."""
+    from .checks import ERROR, check_schema
+    from .errors import DataError
+    from .store import read_lists
+
+    lists = read_lists(store)
+    errors = [f for t in tables for f in check_schema(t, lists) if f["severity"] == ERROR]
+    if errors:
+        where = "; ".join(f"{f['sheet']}!{f['cell']} {f['message']}" for f in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise DataError(f"the roll-up needs correct data first: {where}{more}",
+                        file=store.label, action="correct these (qa-xl validate lists every "
+                        "problem) and roll up again")
 
 
 def derived_columns(store: Store, today: dt.date) -> dict[str, pd.DataFrame]:

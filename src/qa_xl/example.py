@@ -48,9 +48,10 @@ class DemoResult:
 
 
 def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
-         partners: int | None = None, quarters: int = 8, seed: int = 1,
+         partners: int | None = None, quarters: int = 8, seed: int = 1, force: bool = False,
          progress: Callable[[str], None] | None = None) -> DemoResult:
-    """Write ``directory/QA_Master.xlsx`` full of demo data, then validate it."""
+    """Write ``directory/QA_Master.xlsx`` full of demo data, then validate it. An existing
+    demo workbook there is replaced only with ``force`` (it may hold an officer's trials)."""
     from .build import new
     from .checks import validate
     from .config import load_config
@@ -62,6 +63,11 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
         config = synthetic_partners(config, partners)
     directory = Path(directory)
     path = directory / WORKBOOK_NAME
+    if path.exists() and not force:
+        from .errors import UnusableInput
+
+        raise UnusableInput("a demo workbook is already there", file=path,
+                            action="choose another folder, or add --force to replace it")
     say(f"Making {quarters} quarters of data for {len(config.partners)} partners")
     data, today = demo_data(config, quarters=quarters, seed=seed)
     config = demo_targets(config, data)

@@ -78,6 +78,11 @@ class FileStore:
         return self._sheet(sheet).to_python()
 
     def header(self, table: str) -> list[str]:
+        if table not in self._tables:
+            raise UnusableInput(
+                f"the table {table} is missing — was its sheet deleted or the table converted "
+                "to a range?", file=self.path, action="restore it from the latest file in the "
+                "backups folder, or copy your rows into a workbook made with qa-xl new")
         return [str(h) for h in self._book.get_table_by_name(table).columns]
 
     def write(self, tables: dict[str, pd.DataFrame],
@@ -93,6 +98,7 @@ class FileStore:
             header = self.header(name)
             writes[name] = TableWrite(header, frame_rows(df, schema_for(name), header))
         for name, df in (columns or {}).items():
+            self.header(name)
             table = self._book.get_table_by_name(name)
             first = table.start[0] + 1  # the 1-based sheet row of the first data row
             rows = df.reindex(range(first, first + table.height))

@@ -153,7 +153,7 @@ def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path
     except PeriodError as exc:
         raise UnusableInput(str(exc), action="give the period as 2026-27 Q2") from exc
     folder = Path(out_dir) if out_dir else _default_folder(store, p)
-    folder.mkdir(parents=True, exist_ok=True)
+    master.secret()  # refuse before making folders when returns cannot be signed
     wanted = list(partners) if partners else [
         pid for pid, expected in zip(master.partners["partner_id"],
                                      master.partners["returns_expected"])
@@ -164,6 +164,7 @@ def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path
         rows = issued_rows(master, pid, p)
         if rows.empty:
             continue
+        folder.mkdir(parents=True, exist_ok=True)
         path = folder / return_file_name(pid, p)
         write_return(path, master, partner, p, rows)
         written.append(path)
@@ -354,7 +355,7 @@ def import_returns(workbook: str | Path | Store, files: Iterable[str | Path], *,
     store = _open(workbook)
     master = Master.read(store)
     log = read_table(store, S.IMPORT_LOG).df
-    results = [check_return_file(Path(f), master, today or dt.date.today()) for f in files]
+    results = [check_return_file(f, master, today or dt.date.today()) for f in _expand(files)]
     report = ImportReport(results)
     attempts = [_log_row(r) for r in results]
     pending = _pending_path(store)
@@ -373,6 +374,17 @@ def import_returns(workbook: str | Path | Store, files: Iterable[str | Path], *,
         pending.unlink()
     report.written = True
     return report
+
+
+def _expand(files: Iterable[str | Path]) -> list[Path]:
+    """Files as given; a folder stands for the .xlsx returns inside it."""
+    out: list[Path] = []
+    for f in map(Path, files):
+        if f.is_dir():
+            out += sorted(p for p in f.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
+        else:
+            out.append(f)
+    return out
 
 
 def _replaced_returns(master: Master, accepted: list[FileResult]) -> dict[str, pd.DataFrame]:
@@ -432,9 +444,13 @@ def check_return_file(path: Path, master: Master, today: dt.date) -> FileResult:
     try:
         data = _read_bytes(path)
         result.sha256 = hashlib.sha256(data).hexdigest()
-        _check_package(path, data)
+        formulas = _check_package(path, data)
         book = _calamine(path, data)
         meta = _metadata(path, book)
+        if formulas:
+            raise Refused(f"{path.name}: sheet Return, cells {', '.join(formulas[:10])} hold "
+                          "formulas; a return takes typed values only: type the figures",
+                          data=True)
         result.partner_id, result.period = meta["partner_id"], meta["period"]
         _check_signature(path, meta, master)
         if f"tblReturn_{meta['partner_id']}" not in master.store.table_names():
@@ -466,8 +482,9 @@ def _read_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def _check_package(path: Path, data: bytes) -> None:
-    """Size, zip bomb, macros, XML document types and formulas, before any reader runs."""
+def _check_package(path: Path, data: bytes) -> list[str]:
+    """Size, zip bomb, macros and XML document types, before any reader runs; returns the
+    cells that hold formulas (refused once the file is known to be a return)."""
     import defusedxml.ElementTree as safe_xml
     from defusedxml import DefusedXmlException
 
@@ -507,9 +524,7 @@ def _check_package(path: Path, data: bytes) -> None:
                 raise Refused(f"{name}: part {m.filename} is damaged ({exc})") from exc
             if m.filename.startswith("xl/worksheets/"):
                 formulas += _formula_cells(root)
-    if formulas:
-        raise Refused(f"{name}: sheet Return, cells {', '.join(formulas[:10])} hold formulas; a "
-                      "return takes typed values only: type the figures", data=True)
+    return formulas
 
 
 def _formula_cells(root: Any) -> list[str]:
@@ -527,6 +542,9 @@ def _calamine(path: Path, data: bytes) -> Any:
 
 
 def _metadata(path: Path, book: Any) -> dict[str, str]:
+    if ABOUT_SHEET not in book.sheet_names and "tblConfig" in book.table_names:
+        raise Refused(f"{path.name}: this is a master workbook, not a partner's return; give "
+                      "the returns partners sent back")
     if ABOUT_SHEET not in book.sheet_names:
         raise Refused(f"{path.name}: the return's hidden details are missing, so it was not "
                       "issued by qa-xl returns issue (or was copied into a new workbook); "
@@ -584,7 +602,7 @@ def _return_table_raw(path: Path, book: Any) -> S.RawTable:
 def _check_rows(path: Path, raw: S.RawTable, book: Any, meta: dict[str, str], master: Master,
                 today: dt.date) -> tuple[pd.DataFrame, list[str]]:
     """Type and check every row with the master's own rules; the master rows it brings."""
-    from .checks import ERROR, check_personal_data, check_returns, check_schema
+    from .checks import ERROR, check_personal_data, check_returns, check_schema, drop_knock_on
 
     table = S.type_table(raw, S.ISSUED_RETURN)
     df = table.df
@@ -595,12 +613,15 @@ def _check_rows(path: Path, raw: S.RawTable, book: Any, meta: dict[str, str], ma
     found = check_schema(table, {}) + check_returns(table, ind_table)
     found += list(check_personal_data(table))
     found += _unexpected_rows(table, expected)
+    if df[["value", "numerator", "denominator", "commentary"]].isna().all(axis=None) and len(df):
+        raise Refused(f"{path.name}: the return has not been filled in: type the figures in "
+                      "the yellow cells of the Return sheet and send it again", data=True)
+    found = drop_knock_on(found)
     errors = [f for f in found if f["severity"] == ERROR]
     if errors:
-        raise Refused(*[f"{path.name}: sheet {f['sheet']}, cell {f['cell']}: {f['message']}"
-                        for f in errors], data=True)
-    warnings = [f"{path.name}: sheet {f['sheet']}, cell {f['cell']}: {f['message']}"
-                for f in found]
+        raise Refused(*map(lambda f: _where(path, f), errors), data=True)
+    warnings = [_where(path, f) for f in found]
+    warnings += _sign_off_warnings(path, book, df, master, today)
     by, on = _sign_off(book)
     rows = pd.DataFrame({
         "period": df["period"], "indicator_id": df["indicator_id"], "value": df["value"],
@@ -608,6 +629,32 @@ def _check_rows(path: Path, raw: S.RawTable, book: Any, meta: dict[str, str], ma
         "commentary": df["commentary"], "submitted_by": by,
         "submitted_on": pd.Timestamp(on or today)})
     return rows.reset_index(drop=True), warnings
+
+
+def _where(path: Path, f: dict[str, Any]) -> str:
+    cell = f", cell {f['cell']}" if f.get("cell") else ""
+    return f"{path.name}: sheet {f['sheet']}{cell}: {f['message']}"
+
+
+def _sign_off_warnings(path: Path, book: Any, df: pd.DataFrame, master: Master,
+                       today: dt.date) -> list[str]:
+    """Things worth a look that do not stop the import."""
+    by, on = _sign_off(book)
+    out = []
+    if by is None or on is None:
+        out.append(f"{path.name}: sheet Return: 'Completed by' or 'Date completed' is blank; "
+                   "the import records today's date")
+    elif on > today:
+        out.append(f"{path.name}: sheet Return: the completion date {on:%d/%m/%Y} is in the "
+                   "future")
+    ratio_ids = set(master.indicators.loc[master.indicators["aggregation"] == "ratio",
+                                          "indicator_id"])
+    parts = df[~df["indicator_id"].isin(ratio_ids)
+               & (df["numerator"].notna() | df["denominator"].notna())]
+    for ind in parts["indicator_id"]:
+        out.append(f"{path.name}: sheet Return: {ind} is not a percentage, so its numerator "
+                   "and denominator are kept but not used")
+    return out
 
 
 def _fill_ratio_values(df: pd.DataFrame, indicators: pd.DataFrame) -> None:
@@ -630,11 +677,12 @@ def _unexpected_rows(table: S.Table, expected: pd.DataFrame) -> list[dict[str, A
         if key not in wanted:
             found.append(finding(ERROR, table, "indicator_id", row, "unexpected_row",
                                  f"{r['indicator_id']} for {r['period']} was not in the return "
-                                 "as issued: delete the row"))
+                                 "as issued (was a row added or an indicator code changed?): "
+                                 "fill in the file you were sent"))
     for period, ind in sorted(wanted - seen):
         found.append({"severity": ERROR, "sheet": table.sheet, "cell": "", "row_key": ind,
-                      "check": "missing_row", "message": f"the row for {ind} ({period}) was "
-                      "deleted: fill in the file you were sent"})
+                      "check": "missing_row", "message": f"the row for {ind} ({period}) is "
+                      "missing (deleted, or its code changed): fill in the file you were sent"})
     return found
 
 

@@ -68,6 +68,14 @@ def read_table(store: Store, schema: TableSchema) -> Table:
     return type_table(raw, schema)
 
 
+def refuse_a_return(store: Store) -> None:
+    """A partner's return given where the master workbook was expected: say so plainly."""
+    if "tblReturn" in store.table_names() and "tblConfig" not in store.table_names():
+        raise UnusableInput("this file is a partner's return, not the master workbook",
+                            file=store.label, action="give the master workbook (QA_Master), "
+                            "and import the return with qa-xl returns import")
+
+
 def read_returns(store: Store, partner_ids: list[str] | None = None) -> Table:
     """Every partner's return table (or those named) as one typed frame with a partner_id
     column; each row still knows its own sheet and cell."""
@@ -81,6 +89,7 @@ def read_returns(store: Store, partner_ids: list[str] | None = None) -> Table:
 def _checked_raw(store: Store, schema: TableSchema) -> RawTable:
     """The raw table, once its header has every column and no merged cells hide values."""
     if schema.table not in store.table_names():
+        refuse_a_return(store)
         raise UnusableInput(
             f"the table {schema.table} (sheet {schema.sheet}) is missing — was the sheet "
             "deleted or the table converted to a range?",
@@ -130,6 +139,7 @@ def read_settings(store: Store) -> dict[str, Any]:
 def read_lists(store: Store) -> dict[str, list[str]]:
     """The dropdown lists on the Lists sheet: row 1 names each list, values run down below."""
     if LISTS_SHEET not in store.sheet_names():
+        refuse_a_return(store)
         raise UnusableInput("the Lists sheet is missing", file=store.label,
                             action="restore it from a backup or a workbook made by qa-xl new")
     values = store.sheet_values(LISTS_SHEET)

@@ -277,9 +277,9 @@ def build_vba_project(sheet_code_names: Sequence[str],
     try:
         import ms_ovba_crypto.ms_ovba_crypto as crypto
     except ImportError as exc:
-        raise UnusableInput("building a macro-enabled workbook needs the packages of qa_xl's "
-                            "vba extra", action='install them with pip install "qa_xl[vba]", '
-                            "or build an .xlsx") from exc
+        raise UnusableInput("building a macro-enabled workbook needs the ms-ovba packages",
+                            action="reinstall qa_xl (pip install -e . in the repository), or "
+                            "build an .xlsx") from exc
     from ms_ovba.vbaProject import VbaProject
     from ms_ovba.Views.project_ole_file import ProjectOleFile
 
