@@ -147,3 +147,12 @@ def test_cli_clean_exit_zero(master):
     with pytest.raises(SystemExit) as exit_:
         main(["validate", str(master)])
     assert exit_.value.code == 0
+
+
+def test_the_template_placeholder_secret_is_a_warning():
+    from pathlib import Path
+
+    template = Path(__file__).resolve().parents[1] / "workbook" / "QA_Master.xlsm"
+    findings = validate(template)
+    assert findings["check"].tolist() == ["placeholder_secret"]
+    assert findings["severity"].tolist() == ["Warning"]

@@ -275,6 +275,12 @@ def check_config(config: S.Table) -> Iterator[Finding]:
             yield {"severity": ERROR, "sheet": config.schema.sheet, "cell": "",
                    "row_key": key, "check": "config_key",
                    "message": f"the setting {key!r} is missing from tblConfig: add it back."}
+    if "return_secret" in keys:
+        secret = str(config.df.at[keys["return_secret"], "value"])
+        if len(set(secret)) <= 1 or len(secret) < 32:
+            yield finding(WARNING, config, "value", keys["return_secret"], "placeholder_secret",
+                          "return_secret is the template's placeholder (or too short), so "
+                          "returns cannot be issued: make your master with qa-xl new.")
     if "current_period" in keys:
         row = keys["current_period"]
         value = config.df.at[row, "value"]
