@@ -247,15 +247,9 @@ def test_libreoffice_clicks_each_button_and_the_stub_records_its_command(libreof
             b.command for b in vba.BUTTONS}
 
 
-needs_papers = pytest.mark.xfail(
-    __import__("importlib").util.find_spec("qa_xl.papers") is None,
-    reason="module not yet built", strict=False)
-
-
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("button", [
-    pytest.param(b, id=b.sub, marks=[needs_papers] if b.function.startswith("build_") else [])
-    for b in vba.BUTTONS])
+    pytest.param(b, id=b.sub) for b in vba.BUTTONS])
 def test_each_recorded_command_imports_and_runs_in_python(button, libreoffice, demo_master,
                                                          tmp_path, monkeypatch):
     key = f"vnd.sun.star.script:VBAProject.QAButtons.{button.sub}?language=Basic&location=document"

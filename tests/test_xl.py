@@ -9,7 +9,6 @@ into the right table, in a number of calls that depends on the tables, never on 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -28,8 +27,6 @@ from qa_xl.xl_udfs import QA_NEXT_DUE, QA_RAG, QA_RISK_SCORE
 from qa_xl.xlsxparts import write_workbook
 from xl_remote import actions, remote_book, sheet_position
 
-needs_papers = pytest.mark.xfail(importlib.util.find_spec("qa_xl.papers") is None,
-                                 reason="module not yet built", strict=False)
 FIRST_DATA_ROW = 4  # build.HEADER_ROW + 2: title, intro, header, then the rows
 
 
@@ -368,7 +365,6 @@ def test_import_returns_from_a_missing_folder_is_a_message(demo_master, tmp_path
 
 # ------------------------------------------------------------------------------ the papers
 
-@needs_papers
 def test_build_pack_saves_the_paper_and_says_where(demo_master, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     book = caller(demo_master)
@@ -381,7 +377,6 @@ def test_build_pack_saves_the_paper_and_says_where(demo_master, tmp_path, monkey
     bounded(book, tables=0)
 
 
-@needs_papers
 def test_build_board_report_saves_the_paper_and_says_where(demo_master, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     book = caller(demo_master)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,14 @@ ON_TIME, LATE, MISSING = "On time", "Late", "Missing"
 @dataclass
 class RollupResult:
     rollup: pd.DataFrame  # tblRollup's columns
-    compliance: pd.DataFrame  # partner_id, period, status, rows, submitted_on, due
     current_period: str
     later_returns: str | None = None  # the latest quarter returned, when after current_period
+    inputs: tuple[Any, ...] = ()  # what compliance needs, worked out only when asked for
+
+    @cached_property
+    def compliance(self) -> pd.DataFrame:
+        """partner_id, period, status (On time / Late / Missing), rows, submitted_on, due."""
+        return compliance(*self.inputs)
 
     def summary(self) -> str:
         rated = self.rollup[self.rollup["period"] == self.current_period]
@@ -137,14 +143,12 @@ def _aggregate(rows: pd.DataFrame) -> pd.DataFrame:
     has_value = np.where(ratio, rows["numerator"].notna() & rows["denominator"].notna(),
                          rows["value"].notna())
     rows = rows.assign(_reported=has_value)
-    sums = rows.groupby(keys, sort=False).agg(
-        value_sum=("value", lambda s: s.sum(min_count=1)),
-        value_mean=("value", "mean"),
-        numerator=("numerator", lambda s: s.sum(min_count=1)),
-        denominator=("denominator", lambda s: s.sum(min_count=1)),
-        partners_reported=("_reported", "sum"),
-        aggregation=("aggregation", "first"),
-    )
+    groups = rows.groupby(keys, sort=False)
+    sums = groups[["value", "numerator", "denominator"]].sum(min_count=1).rename(
+        columns={"value": "value_sum"})
+    sums["value_mean"] = groups["value"].mean()
+    sums["partners_reported"] = groups["_reported"].sum()
+    sums["aggregation"] = groups["aggregation"].first()
     latest = (rows[rows["value"].notna()]
               .sort_values("submitted_on", kind="stable", na_position="first")
               .groupby(keys, sort=False)["value"].last())
@@ -173,13 +177,14 @@ def compliance(returns: pd.DataFrame, indicators: pd.DataFrame, partners: pd.Dat
     received = (returns.assign(period=returns["period"].map(canonical))
                 .groupby(["partner_id", "period"])
                 .agg(rows=("indicator_id", "size"), submitted_on=("submitted_on", "max")))
+    received = received.to_dict("index")
     rows = []
     for period in periods:
         due = period.end + dt.timedelta(days=deadline_days)
         for pid in wanted:
-            key = (pid, str(period))
-            count = int(received.at[key, "rows"]) if key in received.index else 0
-            submitted = received.at[key, "submitted_on"] if count else pd.NaT
+            got = received.get((pid, str(period)))
+            count = int(got["rows"]) if got else 0
+            submitted = got["submitted_on"] if got else pd.NaT
             if not count:
                 status = MISSING
             elif pd.notna(submitted) and submitted.date() > due:
@@ -214,10 +219,10 @@ def rollup(workbook: str | Path | Store, *, write: bool = True, quarters: int = 
     latest = _latest_quarter(returns)
     result = RollupResult(
         consolidate(returns, indicators, partners, max(current, latest or current)),
-        compliance(returns, indicators, partners,
-                   [current.shift(i - quarters + 1) for i in range(quarters)],
-                   int(settings.get("return_deadline_days") or 30)),
-        str(current), str(latest) if latest and latest > current else None)
+        str(current), str(latest) if latest and latest > current else None,
+        (returns, indicators, partners,
+         [current.shift(i - quarters + 1) for i in range(quarters)],
+         int(settings.get("return_deadline_days") or 30)))
     if write:
         store.write({S.ROLLUP.table: result.rollup},
                     status_cells("Roll up", result.summary()),

@@ -36,6 +36,7 @@ class DemoResult:
     files: list[Path] = field(default_factory=list)
     imported: int = 0
     today: dt.date | None = None  # the date the demo's data is "as at"
+    papers: list[Path] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         from .checks import summary
@@ -44,7 +45,8 @@ class DemoResult:
                 f"{self.periods[-1]})",
                 *([f"Issued {len(self.files)} partner returns in {self.files[0].parent}; "
                    f"{self.imported} were filled in and imported"] if self.files else []),
-                f"Validation: {summary(self.findings)}"]
+                f"Validation: {summary(self.findings)}",
+                *[f"Wrote {paper}" for paper in self.papers]]
 
 
 def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
@@ -56,6 +58,7 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
     from .checks import validate
     from .config import load_config
     from .consolidate import rollup
+    from .papers import build_board_report, build_pack
 
     say = progress or (lambda _text: None)
     config = config or load_config()
@@ -82,9 +85,11 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
     rollup(path)
     say("Validating")
     findings = validate(path, today=today, write=True)
+    say("Writing the Q&PC pack and the Board report")
+    papers = [build_pack(path, today=today), build_board_report(path, today=today)]
     return DemoResult(path, len(config.partners),
                       [str(p) for p in sequence(current, quarters)], findings, files, imported,
-                      today)
+                      today, papers)
 
 
 def demo_targets(config: Config, data: dict[str, pd.DataFrame]) -> Config:
@@ -249,7 +254,8 @@ def _return_row(ind: Indicator, partner: Partner, period: Period, t: int, share:
         num = int(rng.binomial(den, rate))
         value = round(num / den, 4)
     else:
-        level = ind.target if ind.target else {"Count": 900.0, "Days": 20.0}.get(ind.unit, 50.0)
+        level = ind.target or DEMO_LEVELS.get(ind.indicator_id) or {
+            "Count": 900.0, "Days": 20.0}.get(ind.unit, 50.0)
         mean = level * (share if ind.aggregation == "sum" else 1.0) * (1 + trend * t)
         value = max(0.0, round(float(rng.normal(mean, abs(mean) * 0.08 + 0.5)),
                                0 if ind.unit == "Count" else 1))
@@ -263,6 +269,13 @@ def _return_row(ind: Indicator, partner: Partner, period: Period, t: int, share:
     return [str(period), ind.indicator_id, value, num, den, str(commentary) or None,
             partner.lead or partner.name, submitted]
 
+
+# Plausible partnership-wide levels a quarter for the built-in indicators whose size is far
+# from the default (a few reviews, not hundreds).
+DEMO_LEVELS = {"scr_initiated": 2.0, "cp_plans_started": 90.0, "lac_count": 650.0,
+               "missing_children": 120.0, "assaults_location": 80.0, "yos_one_to_one": 150.0,
+               "ae_safeguarding": 90.0, "mh_referrals_schools": 60.0, "parent_complaints": 25.0,
+               "da_referrals": 300.0, "training_days": 20.0}
 
 _RED_COMMENTS = (
     "Below target: two vacancies in the team this quarter; recovery plan agreed with the lead.",
@@ -372,11 +385,20 @@ def _voice(config: Config, rng: np.random.Generator, quarters: list[Period]) -> 
                 n = int(rng.integers(3, 40))
                 yes = int(rng.binomial(n, 0.7))
                 partly = int(rng.binomial(n - yes, 0.6))
-                story = ("A young person said their worker 'actually listened and came back "
-                         "when they said they would'." if rng.random() < 0.1 else None)
+                story = str(rng.choice(_STORIES)) if rng.random() < 0.1 else None
                 rows.append([str(q), p.partner_id, question, n, yes, partly, n - yes - partly,
                              story])
     return pd.DataFrame(rows, columns=S.VOICE.names)
+
+
+_STORIES = (
+    "A young person said their worker 'actually listened and came back when they said they "
+    "would'.",
+    "A parent said the plan was explained in plain words and they knew who to call.",
+    "A child said they felt safer at home since the family support sessions started.",
+    "A carer said meetings kept changing and they had to tell their story several times.",
+    "A young person said they were asked what they wanted before the meeting, not after.",
+)
 
 
 def _actions(config: Config, rng: np.random.Generator, today: dt.date,
