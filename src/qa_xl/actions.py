@@ -12,35 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
+from qa_xl.findings import as_date as _as_date, cell as _cell, finding, text as _text
 from qa_xl.schema import ACTIONS
+
+_finding = partial(finding, ACTIONS.sheet)
 
 DONE_STATUSES = frozenset({"completed", "closed"})
 OVERDUE, DUE_SOON, ON_TRACK, NO_DUE_DATE = "Overdue", "Due soon", "On track", "No due date"
 PAPER_ORDER = (OVERDUE, DUE_SOON, ON_TRACK, NO_DUE_DATE)
 NOT_SET = "Not set"
-
-
-def _text(value: Any) -> str:
-    return "" if value is None or pd.isna(value) else str(value).strip()
-
-
-def _as_date(value: Any) -> dt.date | None:
-    if value is None or pd.isna(value):
-        return None
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def _cell(letters: dict[str, str], column: str, row: int) -> str:
-    return f"{letters.get(column, '?')}{row}"
-
-
-def _finding(severity: str, cell: str, row_key: str, check: str, message: str) -> dict:
-    return {"severity": severity, "sheet": ACTIONS.sheet, "cell": cell, "row_key": row_key,
-            "check": check, "message": message}
 
 
 def is_done(df: pd.DataFrame) -> pd.Series:

@@ -28,12 +28,16 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
+from qa_xl.findings import cell as _cell, finding, text as _text
 from qa_xl.schema import AUDITS
 from qa_xl.timetable import cases_per_audit
+
+_finding = partial(finding, AUDITS.sheet)
 
 GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")
 GOOD_OR_BETTER = frozenset(GRADES[:2])
@@ -60,19 +64,6 @@ GENERIC = frozenset(_GENERIC_TEXT.split())  # too general to be a theme alone
 _NAME_WORD = r"[A-Z](?:[a-z]+|'[A-Z][a-z]+)(?:-[A-Z][a-z]+)?"  # Smith, O'Neil, Smith-Jones
 NAME_LIKE = re.compile(rf"\b{_NAME_WORD}\s+{_NAME_WORD}\b")
 TEN_DIGITS = re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)")
-
-
-def _text(value: Any) -> str:
-    return "" if value is None or pd.isna(value) else str(value).strip()
-
-
-def _cell(letters: dict[str, str], column: str, row: int) -> str:
-    return f"{letters.get(column, '?')}{row}"
-
-
-def _finding(severity: str, cell: str, row_key: str, check: str, message: str) -> dict:
-    return {"severity": severity, "sheet": AUDITS.sheet, "cell": cell, "row_key": row_key,
-            "check": check, "message": message}
 
 
 def normalise(text: Any) -> str:

@@ -22,6 +22,7 @@ import xlsxwriter
 
 from . import schema as S
 from .errors import UnusableInput
+from .files import make_shareable
 from .periods import Period
 from .store import LISTS_SHEET, STATUS_CELLS, python_value
 
@@ -110,18 +111,12 @@ def new(path: str | Path, config: Config | None = None, *, force: bool = False,
     try:
         _write_book(Path(tmp), config, data or {}, secret or secrets.token_hex(32),
                     workbook_id or str(uuid.uuid4()))
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private (0600)
+        make_shareable(tmp)  # mkstemp makes the file private (0600)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _write_book(path: Path, config: Config, data: dict[str, pd.DataFrame], secret: str,

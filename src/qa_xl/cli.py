@@ -74,8 +74,7 @@ def validate(workbook: Annotated[Path, typer.Argument(help="The master workbook.
                  "sheet) and the Start sheet's status, as the Excel button does.")] = False,
              ) -> None:
     """Check every table; list each problem with its sheet and cell. Read-only unless --write."""
-    from .checks import ERROR, summary
-    from .checks import validate as run_validate
+    from .checks import ERROR, summary, validate as run_validate
 
     findings = run_validate(workbook, write=write)
     if json:

@@ -15,11 +15,15 @@ Pure functions on DataFrames shaped by :data:`qa_xl.schema.CONTENT_AREAS` and ``
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
+from qa_xl.findings import cell as _cell, finding, text as _text
 from qa_xl.schema import CONTENT_AREAS, STEP_COLUMNS
+
+_finding = partial(finding, CONTENT_AREAS.sheet)
 
 STEPS = tuple(name for name, _ in STEP_COLUMNS)
 STEP_NAMES = (
@@ -34,22 +38,9 @@ ALL_DONE = "All steps done"
 HIGH = "high"
 
 
-def _text(value: Any) -> str:
-    return "" if value is None or pd.isna(value) else str(value).strip()
-
-
 def _key(value: Any) -> str:
     """Content area names match ignoring case and spacing."""
     return " ".join(_text(value).lower().split())
-
-
-def _cell(letters: dict[str, str], column: str, row: int) -> str:
-    return f"{letters.get(column, '?')}{row}"
-
-
-def _finding(severity: str, cell: str, row_key: str, check: str, message: str) -> dict:
-    return {"severity": severity, "sheet": CONTENT_AREAS.sheet, "cell": cell, "row_key": row_key,
-            "check": check, "message": message}
 
 
 def steps_done(row: Any) -> list[bool]:

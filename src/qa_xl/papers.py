@@ -47,10 +47,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
-from . import charts
-from . import schema as S
+from . import charts, schema as S
 from .charts import Chart, HeatSpec, SpcSpec, TrendSpec, format_value
 from .errors import DataError, UnusableInput
+from .files import make_shareable
 from .periods import Period, PeriodError, sequence
 
 if TYPE_CHECKING:
@@ -1309,7 +1309,7 @@ def _save(tpl: Any, out: Path) -> Path:
     os.close(handle)
     try:
         tpl.save(scratch)
-        os.chmod(scratch, 0o666 & ~_umask())  # mkstemp makes it private; a paper is not
+        make_shareable(scratch)  # mkstemp makes it private; a paper is not
         os.replace(scratch, out)
     except PermissionError as exc:
         raise UnusableInput("the paper cannot be written; is it open in Word?", file=out,
@@ -1318,12 +1318,6 @@ def _save(tpl: Any, out: Path) -> Path:
         if os.path.exists(scratch):
             os.remove(scratch)
     return out
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _out_path(out: Path | str | None, data_folder: Path | None, name: str) -> Path:

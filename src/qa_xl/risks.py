@@ -13,11 +13,15 @@ import datetime as dt
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
+from qa_xl.findings import as_date as _as_date, cell as _cell, finding, text as _text
 from qa_xl.schema import RISKS
+
+_finding = partial(finding, RISKS.sheet)
 
 Band = tuple[str, int, int]
 Bands = Sequence[Band | Mapping[str, Any]]  # tuples, or Config's {"name", "min", "max"}
@@ -27,25 +31,6 @@ DEFAULT_BANDS: tuple[Band, ...] = (
 WORSENING, IMPROVING, NO_CHANGE, NEW = "Worsening", "Improving", "No change", "New"
 LEVELS = range(1, 6)
 ON_MATRIX = frozenset(likelihood * impact for likelihood in LEVELS for impact in LEVELS)
-
-
-def _text(value: Any) -> str:
-    return "" if value is None or pd.isna(value) else str(value).strip()
-
-
-def _as_date(value: Any) -> dt.date | None:
-    if value is None or pd.isna(value):
-        return None
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def _cell(letters: dict[str, str], column: str, row: int) -> str:
-    return f"{letters.get(column, '?')}{row}"
-
-
-def _finding(severity: str, cell: str, row_key: str, check: str, message: str) -> dict:
-    return {"severity": severity, "sheet": RISKS.sheet, "cell": cell, "row_key": row_key,
-            "check": check, "message": message}
 
 
 # ------------------------------------------------------------------------------ score, band

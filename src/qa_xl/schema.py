@@ -21,8 +21,11 @@ from typing import Any
 
 import pandas as pd
 
-from .ids import ID_PATTERN as ID_PATTERN  # re-exported: checks use S.ID_PATTERN
-from .ids import ID_RULE
+from .ids import (
+    ID_PATTERN as ID_PATTERN,  # re-exported: checks use S.ID_PATTERN
+    ID_RULE,
+)
+from .xlsxparts import column_letter as column_letter  # the one A1 rule, re-exported
 
 # Kinds of column. "list" takes its choices from a named list on the Lists sheet.
 TEXT, ID, INT, NUMBER, DATE, DATETIME, LIST, PERIOD, ANY = (
@@ -449,15 +452,6 @@ class Table:
 
     def sheet_of(self, row: int) -> str:
         return self.sheet if self.origin is None else self.origin[row][0]
-
-
-def column_letter(index: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _blank(value: Any) -> bool:

@@ -17,12 +17,16 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
+from qa_xl.findings import cell as _cell, finding, text as _text
 from qa_xl.periods import Period
 from qa_xl.schema import TIMETABLE
+
+_finding = partial(finding, TIMETABLE.sheet)
 
 MONTHS_BETWEEN = {"quarterly": 3, "half yearly": 6, "annual": 12, "every two years": 24}
 NOT_RECURRING = frozenset({"as arises", "one off"})
@@ -37,10 +41,6 @@ SECTION_11_CYCLE_MONTHS = 24
 
 
 # ------------------------------------------------------------------------------ small helpers
-
-def _text(value: Any) -> str:
-    """A cell as stripped text; blank for a missing value (pandas NA prints as '<NA>')."""
-    return "" if value is None or pd.isna(value) else str(value).strip()
 
 
 def as_date(value: Any) -> dt.date | None:
@@ -66,15 +66,6 @@ def _cancelled(status: Any) -> bool:
 def _mask(df: pd.DataFrame, test: Callable[[Any], bool]) -> pd.Series:
     """A boolean row mask from a test of each row (a list would select columns when empty)."""
     return pd.Series([test(row) for row in df.itertuples()], index=df.index, dtype=bool)
-
-
-def _cell(letters: dict[str, str], column: str, row: int) -> str:
-    return f"{letters.get(column, '?')}{row}"
-
-
-def _finding(severity: str, cell: str, row_key: str, check: str, message: str) -> dict:
-    return {"severity": severity, "sheet": TIMETABLE.sheet, "cell": cell, "row_key": row_key,
-            "check": check, "message": message}
 
 
 # ---------------------------------------------------------------------------- next due date

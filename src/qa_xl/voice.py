@@ -17,31 +17,22 @@ Pure functions on DataFrames shaped by :data:`qa_xl.schema.VOICE`.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
+from qa_xl.findings import cell as _cell, finding, text as _text
 from qa_xl.periods import period_or_none
 from qa_xl.schema import VOICE
+
+_finding = partial(finding, VOICE.sheet)
 
 ALL_PARTNERS = "All partners"
 ANSWERS = ("yes", "partly", "no")
 COUNTS = ("respondents", *ANSWERS)
 SHARES = tuple(f"share_{answer}" for answer in ANSWERS)
 MIN_RESPONDENTS = 5
-
-
-def _text(value: Any) -> str:
-    return "" if value is None or pd.isna(value) else str(value).strip()
-
-
-def _cell(letters: dict[str, str], column: str, row: int) -> str:
-    return f"{letters.get(column, '?')}{row}"
-
-
-def _finding(severity: str, cell: str, row_key: str, check: str, message: str) -> dict:
-    return {"severity": severity, "sheet": VOICE.sheet, "cell": cell, "row_key": row_key,
-            "check": check, "message": message}
 
 
 def suppression_note(min_respondents: int = MIN_RESPONDENTS) -> str:

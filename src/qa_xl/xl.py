@@ -272,8 +272,7 @@ def _run(book: xw.Book | None, action: str, job: Callable[[LiveStore], tuple[str
 
 def validate(book: xw.Book | None = None) -> dict[str, str]:
     """The Validate button: every check; findings to the Validation sheet, cells marked."""
-    from .checks import summary
-    from .checks import validate as check
+    from .checks import summary, validate as check
 
     def job(store: LiveStore) -> tuple[str, str]:
         before = _flagged(store)

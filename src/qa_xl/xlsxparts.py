@@ -271,7 +271,7 @@ def _write_table(book: _Book, name: str, new: TableWrite) -> None:
             book.fail(f"the table '{book.xml(other).get('name')}' is in the way of table '{name}', "
                       "which needs more rows", "move that table further away and try again", sheet)
     _replace_block(book, sheet, (c1, r1 + 1, c2, max(r2, last)), new.rows, style_rows=r2)
-    ref = f"{_col_letter(c1)}{r1}:{_col_letter(c2)}{last}"
+    ref = f"{column_letter(c1)}{r1}:{column_letter(c2)}{last}"
     if ref != table.get("ref"):
         table.set("ref", ref)
         for sort in list(table.iter(f"{{{NS}}}sortState")):
@@ -369,7 +369,7 @@ def _new_rows(book: _Book, sheet: str, rect: Rect, values: list[list[CellValue]]
     """One new <row> per row of the block (empty past the values), parsed from one string:
     about 5x faster than making the elements one by one."""
     c1, r1, c2, r2 = rect
-    letters = [_col_letter(c) for c in range(c1, c2 + 1)]
+    letters = [column_letter(c) for c in range(c1, c2 + 1)]
     style_attrs = [f' s="{styles[c]}"' if (styles[c] or "").isdigit() else ""
                    for c in range(c1, c2 + 1)]
     parts = [f'<sheetData xmlns="{NS}">']
@@ -493,7 +493,7 @@ def _update_dimension(worksheet: etree._Element) -> None:
             last = row[-1] if row[-1].tag == _C else row.findall(_C)[-1]
             rows.append(int(row.get("r")))
             cols += [_cell_col(row[0]), _cell_col(last)]
-    first, last = (f"{_col_letter(min(cols))}{rows[0]}", f"{_col_letter(max(cols))}{rows[-1]}"
+    first, last = (f"{column_letter(min(cols))}{rows[0]}", f"{column_letter(max(cols))}{rows[-1]}"
                    ) if rows else ("A1", "A1")
     dim.set("ref", first if first == last else f"{first}:{last}")
 
@@ -565,7 +565,8 @@ def _cell_col(cell: etree._Element) -> int:
     return _col_number(cell.get("r", "").rstrip("0123456789"))
 
 
-def _col_letter(n: int) -> str:
+def column_letter(n: int) -> str:
+    """1 -> A, 27 -> AA."""
     letters = ""
     while n:
         n, rem = divmod(n - 1, 26)
