@@ -11,8 +11,7 @@ import datetime as dt
 
 import pytest
 
-from qa_xl import actions as X
-from qa_xl import schema as S
+from qa_xl import actions as X, schema as S
 
 D = dt.date
 TODAY = D(2026, 6, 1)

@@ -11,8 +11,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from qa_xl import audits as A
-from qa_xl import schema as S
+from qa_xl import audits as A, schema as S
 
 D = dt.date
 TODAY = D(2026, 9, 1)

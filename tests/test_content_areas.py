@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from qa_xl import content_areas as C
-from qa_xl import schema as S
+from qa_xl import content_areas as C, schema as S
 
 TODAY = dt.date(2026, 4, 1)
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from qa_xl.personal_data import (
     DATE_OF_BIRTH,

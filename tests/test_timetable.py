@@ -10,8 +10,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from qa_xl import schema as S
-from qa_xl import timetable as T
+from qa_xl import schema as S, timetable as T
 
 D = dt.date
 

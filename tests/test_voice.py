@@ -12,8 +12,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from qa_xl import schema as S
-from qa_xl import voice as V
+from qa_xl import schema as S, voice as V
 
 D = dt.date
 LISTENED = "Did I listen to you and take account of your views?"

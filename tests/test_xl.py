@@ -16,11 +16,9 @@ import pandas as pd
 import pytest
 import xlwings as xw
 
-from qa_xl import schema as S
-from qa_xl import xl
+from qa_xl import schema as S, xl
 from qa_xl.checks import validate as check_file
-from qa_xl.consolidate import derived_columns
-from qa_xl.consolidate import rollup as rollup_file
+from qa_xl.consolidate import derived_columns, rollup as rollup_file
 from qa_xl.filestore import FileStore
 from qa_xl.store import STATUS_CELLS, frame_rows, read_settings, read_table
 from qa_xl.xl_udfs import QA_NEXT_DUE, QA_RAG, QA_RISK_SCORE

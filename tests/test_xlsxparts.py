@@ -15,8 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from python_calamine import CalamineWorkbook
 
 from libreoffice import convert
