@@ -1,328 +1,47 @@
-"""The papers: the quarterly Q&PC pack and the half-yearly Board report, from Word templates.
-
-The framework makes quality assurance a standing item at every Q&PC meeting (key findings,
-good practice, significant risks and improvements) and sends a half-yearly performance report
-to the Board. Both used to take days of copying figures into Word; here they are built in
-seconds from the master workbook:
-
-1. **Read** each table once, when first needed (:class:`_Data`), and consolidate the returns
-   with the roll-up's own function, so that each figure in the papers *is* the roll-up figure.
-2. **Context** (:func:`pack_context`, :func:`board_context`): a plain dict of words, numbers and
-   lists of dicts. The look belongs to the template: nothing here knows a font or a colour
-   except the names of cell fills (hex), because docxtpl shades a cell from the context.
-   Charts are :class:`qa_xl.charts.Chart` values (PNG bytes and alt text).
-3. **Render** the docxtpl template (``report_templates/*.docx``, Jinja2 tags an officer can
-   restyle in Word) with ``StrictUndefined`` and autoescaping: a name the context lacks is an
-   error naming the name and the template (:class:`UnusableInput`, exit 2), and data is only
-   ever a *value* for the template, never template text, so a commentary of ``{{ 7*7 }}``
-   prints as typed.
-4. **Accessibility**: every picture gets its alt text (``descr`` and ``title`` on the drawing,
-   which docxtpl 0.20.2's InlineImage cannot set), the document title and language go into the
-   core properties; heading styles and repeating header rows come from the template.
-
-Speed: the chart specs are worked out first and handed to a worker process
-(:mod:`qa_xl.charts`); the rest of the context is built and the template rendered with a
-one-pixel placeholder per chart while the worker draws, and the placeholders' bytes are
-swapped for the charts just before saving.
-
-``report_templates/README.md`` documents every context variable; a test keeps it true.
-"""
+"""The papers' sections: each builds a plain part of the template context from the
+workbook's tables (the look belongs to the template)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import math
-import os
 import re
-import struct
-import tempfile
-import zlib
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import charts, schema as S
-from .charts import Chart, HeatSpec, SpcSpec, TrendSpec, format_value
-from .errors import DataError, UnusableInput
-from .files import make_shareable
-from .periods import Period, PeriodError, sequence
+from .. import charts
+from ..charts import Chart, HeatSpec, SpcSpec, TrendSpec, format_value
+from ..periods import Period
+from .data import (
+    ASSURANCE_WORDS,
+    FILL_BLANK,
+    IMPROVEMENT,
+    OBA_DESCRIPTIONS,
+    RAG_FILL,
+    SPC_MIN_POINTS,
+    STATUS_FILL,
+    VARIATION_WORDS,
+    _arrow,
+    _capped,
+    _Data,
+    _date,
+    _day,
+    _long,
+    _meeting,
+    _num,
+    _opened,
+    _plural,
+    _report_quarter,
+    _share,
+    _text,
+    board_half,
+)
 
 if TYPE_CHECKING:
-    from .store import Store
-
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "report_templates"
-PACK_TEMPLATE = "qpc_pack.docx"
-BOARD_TEMPLATE = "board_report.docx"
-SPC_MIN_POINTS = 12
-LIST_LIMIT = 6  # bullets per summary list; the sections hold the rest
-
-# Cell fills: light tints so that black text keeps a contrast above 7:1. The word is always
-# printed too: colour never carries the meaning alone.
-FILL_GOOD, FILL_WARN, FILL_BAD, FILL_NONE, FILL_BLANK = "BFE3D0", "FBE2A8", "F5BFAE", "E4E4E4", \
-    "FFFFFF"
-RAG_FILL = {"Green": FILL_GOOD, "Amber": FILL_WARN, "Red": FILL_BAD, "No target": FILL_NONE,
-            "No data": FILL_BLANK}
-STATUS_FILL = {
-    "Overdue": FILL_BAD, "Missing": FILL_BAD, "Due soon": FILL_WARN, "Late": FILL_WARN,
-    "On track": FILL_GOOD, "On time": FILL_GOOD, "Completed": FILL_GOOD, "Closed": FILL_GOOD,
-    "Not scheduled": FILL_NONE, "No due date": FILL_NONE,
-}
-OBA_DESCRIPTIONS = (  # by position in the oba_measure list: the framework fixes their order
-    "Quantitative information: what, and how much, we do.",
-    "Qualitative information: how well we do it, the quality of what was done.",
-    "Outcome information: what difference we have made to the lives of children and "
-    "families.",
-)
-IMPROVEMENT = {"higher": "increase", "lower": "decrease"}
-VARIATION_WORDS = {"special cause improvement": "Special cause: improvement",
-                   "special cause concern": "Special cause: concern",
-                   "special cause neither": "Special cause: unusual",
-                   "common cause": "Common cause"}
-ASSURANCE_WORDS = {"consistently passes target": "Consistently passes",
-                   "consistently fails target": "Consistently fails",
-                   "hit and miss": "Hit and miss", "no target": "No target"}
-_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_DICT_NAMES = frozenset(dir(dict))
-
-
-# ------------------------------------------------------------------------------- little bits
-
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _text(value: Any) -> str:
-    return "" if _missing(value) else str(value).strip()
-
-
-def _num(value: Any) -> float | None:
-    if _missing(value):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
-
-def _date(value: Any) -> dt.date | None:
-    """A date from a date, Timestamp, an Excel serial number or ISO text (tblConfig holds
-    any of them, depending on who typed it)."""
-    if _missing(value):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if hasattr(value, "to_pydatetime"):
-        return value.to_pydatetime().date()
-    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
-        return (dt.datetime(1899, 12, 30) + dt.timedelta(days=float(value))).date()
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        return None
-
-
-def _day(value: Any) -> str:
-    """7 Sep 2026: short enough for a table column, unambiguous everywhere."""
-    day = _date(value)
-    return "" if day is None else f"{day.day} {day:%b %Y}"
-
-
-def _long(day: dt.date | None) -> str:
-    return "" if day is None else f"{day.day} {day:%B %Y}"
-
-
-def _meeting(day: dt.date | None) -> str:
-    return "Date to be confirmed" if day is None else f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def _share(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.0f}%"
-
-
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
-
-
-def _capped(items: list[str], more: str) -> list[str]:
-    """At most LIST_LIMIT bullets; the last says how many more the section holds."""
-    if len(items) <= LIST_LIMIT:
-        return items
-    rest = len(items) - LIST_LIMIT + 1
-    return [*items[:LIST_LIMIT - 1], f"{rest} more {more}."]
-
-
-def _arrow(value: float | None, previous: float | None) -> str:
-    """Which way the figure moved (the word beside it says whether that is better)."""
-    if value is None or previous is None:
-        return "–"
-    if abs(value - previous) <= 1e-9 * max(1.0, abs(previous)):
-        return "→"
-    return "↑" if value > previous else "↓"
-
-
-# ---------------------------------------------------------------------------------- reading
-
-class _Data:
-    """Everything the papers need, each table read from the open workbook the first time it
-    is used. The context is built charts first, so the chart workers can start on the
-    indicators while the other tables are still being read."""
-
-    def __init__(self, store: Store, *, folder: Path | None, settings: dict[str, Any],
-                 quarter: Period, today: dt.date) -> None:
-        self.store, self.label, self.folder = store, store.label, folder
-        self.settings, self.quarter, self.today = settings, quarter, today
-
-    def _table(self, schema: Any) -> pd.DataFrame:
-        from .store import read_table
-
-        return read_table(self.store, schema).df
-
-    @cached_property
-    def indicators(self) -> pd.DataFrame:
-        return self._table(S.INDICATORS)
-
-    @cached_property
-    def partners(self) -> pd.DataFrame:
-        return self._table(S.PARTNERS)
-
-    @cached_property
-    def returns(self) -> pd.DataFrame:
-        from .store import read_returns
-
-        return read_returns(self.store).df
-
-    @cached_property
-    def timetable(self) -> pd.DataFrame:
-        return self._table(S.TIMETABLE)
-
-    @cached_property
-    def risks(self) -> pd.DataFrame:
-        return self._table(S.RISKS)
-
-    @cached_property
-    def audits(self) -> pd.DataFrame:
-        return self._table(S.AUDITS)
-
-    @cached_property
-    def voice(self) -> pd.DataFrame:
-        return self._table(S.VOICE)
-
-    @cached_property
-    def actions(self) -> pd.DataFrame:
-        return self._table(S.ACTIONS)
-
-    @cached_property
-    def content_areas(self) -> pd.DataFrame:
-        return self._table(S.CONTENT_AREAS)
-
-    @cached_property
-    def oba_order(self) -> list[str]:
-        """The three OBA questions in the framework's order (the Lists sheet keeps it)."""
-        from .store import read_lists
-
-        return [o for o in read_lists(self.store).get("oba_measure", []) if o]
-
-    @cached_property
-    def rollup(self) -> pd.DataFrame:
-        """tblRollup up to the report's quarter, by the roll-up's own code."""
-        from .consolidate import consolidate
-
-        return consolidate(self.returns, self.indicators, self.partners, self.quarter)
-
-    @cached_property
-    def compliance(self) -> pd.DataFrame:
-        """Return compliance over the last four quarters, by the roll-up's own code."""
-        from .consolidate import compliance
-
-        return compliance(self.returns, self.indicators, self.partners,
-                          sequence(self.quarter, 4), self.number("return_deadline_days", 30))
-
-    def setting(self, key: str, default: Any = "") -> Any:
-        value = self.settings.get(key)
-        return default if _missing(value) or value == "" else value
-
-    def number(self, key: str, default: int) -> int:
-        value = _num(self.settings.get(key))
-        return default if value is None else int(value)
-
-    @cached_property
-    def partner_names(self) -> dict[str, str]:
-        return {_text(p): _text(n) or _text(p) for p, n in
-                zip(self.partners["partner_id"], self.partners["name"])}
-
-
-def _parse_period(text: Any, label: str) -> Period:
-    try:
-        return Period.parse(text)
-    except PeriodError as exc:
-        raise DataError(str(exc), file=label, action="correct --period, or current_period on "
-                        "the Config sheet") from exc
-
-
-def _report_quarter(period: str | None, settings: dict[str, Any], today: dt.date,
-                    label: str) -> Period:
-    """The quarter a pack reports on: the one asked for, else Config's current_period, else
-    the latest quarter ended before today."""
-    text = period or _text(settings.get("current_period"))
-    if not text:
-        return Period.containing(today, "Q").previous()
-    quarter = _parse_period(text, label)
-    if quarter.kind != "Q":
-        raise DataError(f"the Q&PC pack reports on a quarter, not {quarter}", file=label,
-                        action="give a quarter such as 2026-27 Q2 (the Board report takes a "
-                        "half-year)")
-    return quarter
-
-
-def board_half(period: str | None, settings: dict[str, Any], today: dt.date,
-               label: str = "") -> Period:
-    """The half-year a Board report covers: the one asked for (a quarter means its
-    half-year), else the latest half-year complete by the end of the current quarter."""
-    text = period or _text(settings.get("current_period"))
-    if period:
-        asked = _parse_period(text, label)
-        if asked.kind == "H":
-            return asked
-        if asked.kind == "Y":
-            return Period(asked.year, "H", 2)
-        return Period.containing(asked.start, "H")
-    quarter = _parse_period(text, label) if text else Period.containing(today, "Q").previous()
-    half = Period.containing(quarter.end, "H")
-    return half if half.end <= quarter.end else half.previous()
-
-
-@contextmanager
-def _opened(workbook: str | Path | Store, quarter_of: Callable[[dict[str, Any]], Period],
-            today: dt.date) -> Iterator[_Data]:
-    """The workbook open for reading (closed afterwards if opened here), as :class:`_Data`."""
-    from .filestore import FileStore
-    from .store import read_settings
-
-    own = isinstance(workbook, str | Path)
-    store = FileStore(workbook) if own else workbook
-    try:
-        settings = read_settings(store)
-        where = Path(workbook) if own else getattr(store, "path", None)
-        yield _Data(store, folder=Path(where).resolve().parent if where else None,
-                    settings=settings, quarter=quarter_of(settings), today=today)
-    finally:
-        if own:
-            store.close()
-
+    from ..store import Store
 
 # -------------------------------------------------------------------------------- the charts
 
@@ -489,7 +208,7 @@ def _scorecard(data: _Data, inds: list[_Indicator], drawing: _Charts) -> list[di
 
 def _spc(inds: list[_Indicator], drawing: _Charts) -> list[dict[str, Any]]:
     """SPC charts for indicators with at least 12 figures (fewer give unreliable limits)."""
-    from .spc import xmr
+    from ..spc import xmr
 
     out = []
     for ind in inds:
@@ -538,8 +257,8 @@ def _meetings(data: _Data) -> dict[str, dt.date]:
 
 
 def _programme(data: _Data) -> dict[str, Any]:
-    from .content_areas import priority_without_indicators, progress
-    from .timetable import (
+    from ..content_areas import priority_without_indicators, progress
+    from ..timetable import (
         COMPLETED,
         DUE_SOON,
         NOT_SCHEDULED,
@@ -610,14 +329,14 @@ def _programme(data: _Data) -> dict[str, Any]:
 def risk_bands(setting: Any) -> tuple[tuple[str, int, int], ...]:
     """Config's risk_bands ("Low 1-4; Medium 5-9; ...") as (name, low, high) tuples; the
     register's default bands when the setting is blank or unreadable."""
-    from .risks import DEFAULT_BANDS
+    from ..risks import DEFAULT_BANDS
 
     found = re.findall(r"\s*([^;\d]+?)\s+(\d+)\s*-\s*(\d+)\s*(?:;|$)", _text(setting))
     return tuple((n.strip(), int(a), int(b)) for n, a, b in found) or DEFAULT_BANDS
 
 
 def _risks(data: _Data, drawing: _Charts) -> dict[str, Any]:
-    from .risks import IMPROVING, WORSENING, risk_summary
+    from ..risks import IMPROVING, WORSENING, risk_summary
 
     bands = risk_bands(data.settings.get("risk_bands"))
     summary = risk_summary(data.risks, data.today, bands)
@@ -679,7 +398,7 @@ def _audit_scope(data: _Data) -> tuple[pd.DataFrame, str]:
 
 
 def _audits(data: _Data) -> dict[str, Any]:
-    from .audits import (
+    from ..audits import (
         GOOD_OR_BETTER,
         GRADES,
         good_or_better,
@@ -731,7 +450,7 @@ def _audits(data: _Data) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------ voice
 
 def _voice(data: _Data) -> dict[str, Any]:
-    from .voice import all_partners, stories, suppression_note
+    from ..voice import all_partners, stories, suppression_note
 
     least = data.number("voice_min_respondents", 5)
     table = all_partners(data.voice, least)
@@ -764,7 +483,7 @@ def _voice(data: _Data) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------- actions
 
 def _actions(data: _Data) -> dict[str, Any]:
-    from .actions import DUE_SOON, OVERDUE, by_learning_area, for_papers, is_done
+    from ..actions import DUE_SOON, OVERDUE, by_learning_area, for_papers, is_done
 
     soon = data.number("due_soon_days", 28)
     open_rows = for_papers(data.actions, data.today)
@@ -798,7 +517,7 @@ def _actions(data: _Data) -> dict[str, Any]:
 # ------------------------------------------------------------------------------- compliance
 
 def _compliance(data: _Data) -> dict[str, Any]:
-    from .consolidate import LATE, MISSING, ON_TIME
+    from ..consolidate import LATE, MISSING, ON_TIME
 
     names = data.partner_names
     comp = data.compliance
@@ -1068,386 +787,3 @@ def _label(workbook: Any) -> str:
         workbook, "label", "the workbook")
 
 
-# -------------------------------------------------------------------------------- rendering
-
-class _Strict:
-    """Holds the Undefined classes, made when jinja2 is imported (only when rendering)."""
-
-    strict: Any = None
-    recording: Any = None
-
-
-def _undefined_classes() -> tuple[Any, Any]:
-    """StrictUndefined that names the whole path ('scorecard[].rows[].nmae'), and a lenient
-    twin that records every missing name instead of failing (for check_template)."""
-    if _Strict.strict is None:
-        from jinja2 import ChainableUndefined, StrictUndefined, UndefinedError
-
-        def path(undefined: Any) -> str:
-            owner = undefined._undefined_obj
-            name = undefined._undefined_name
-            base = getattr(owner, "_qa_path", None)
-            if base is not None:
-                return f"{base}.{name}" if base else str(name)
-            return str(name) if name is not None else "(unknown)"
-
-        class Strict(StrictUndefined):
-            def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
-                raise UndefinedError(f"undefined:{path(self)}")
-
-            __str__ = __iter__ = __len__ = __bool__ = _fail_with_undefined_error  # type: ignore
-
-        class Recording(ChainableUndefined):
-            seen: ClassVar[set[str]] = set()
-
-            def __init__(self, *args: Any, **kwargs: Any) -> None:
-                super().__init__(*args, **kwargs)
-                Recording.seen.add(path(self))
-
-        _Strict.strict, _Strict.recording = Strict, Recording
-    return _Strict.strict, _Strict.recording
-
-
-class _Node(dict):
-    """A context dict that knows its place ('scorecard[].rows[]'), for error messages."""
-
-    _qa_path = ""
-
-
-def _clean(text: str) -> str:
-    """Text safe in a Word document: no characters XML forbids, tabs as spaces, Windows line
-    ends as plain ones (docxtpl turns each newline into a line break)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    return _BAD_XML.sub("", text)
-
-
-def _prepare(value: Any, path: str, picture: Callable[[Chart | _Slot], Any]) -> Any:
-    """The context as the template sees it: dicts that know their path, clean strings,
-    charts (drawn, or still a slot) as pictures."""
-    if isinstance(value, dict):
-        node = _Node()
-        node._qa_path = path
-        for key, item in value.items():
-            if key in _DICT_NAMES:  # r.items would find dict.items, not the key
-                raise ValueError(f"context key {key!r} hides a dict method")
-            node[key] = _prepare(item, f"{path}.{key}" if path else key, picture)
-        return node
-    if isinstance(value, list | tuple):
-        return [_prepare(item, f"{path}[]", picture) for item in value]
-    if isinstance(value, str):
-        return _clean(value)
-    if isinstance(value, Chart | _Slot):
-        return picture(value)
-    return value
-
-
-def _placeholder_png(index: int) -> bytes:
-    """A one-pixel PNG that is different for every slot (python-docx stores identical
-    pictures once), to be replaced by the chart when it is drawn."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"tEXt", b"Comment\x00qa_xl chart %d" % index)
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
-
-
-def _picture_class() -> Any:
-    """An InlineImage that writes its alt text (docxtpl 0.20.2 has no parameter for it) and
-    can stand in for a chart still being drawn: the picture's part is recorded, and its
-    bytes are swapped for the chart's before saving (:func:`_swap_pictures`)."""
-    from docx.shared import Mm
-    from docxtpl import InlineImage
-
-    class Picture(InlineImage):
-        def __init__(self, tpl: Any, chart: Chart | _Slot) -> None:
-            super().__init__(tpl, None, width=Mm(chart.width_mm), height=Mm(chart.height_mm))
-            self.chart = chart
-
-        def _insert_image(self) -> str:
-            chart, part = self.chart, self.tpl.current_rendering_part
-            png = _placeholder_png(chart.index) if isinstance(chart, _Slot) else chart.png
-            inline = part.new_pic_inline(io.BytesIO(png), self.width, self.height)
-            alt, title = _clean(chart.alt), _clean(chart.title)
-            for element in (inline.docPr, *inline.xpath(".//pic:cNvPr")):
-                element.set("descr", alt)
-                element.set("title", title)
-            if isinstance(chart, _Slot):
-                r_id = inline.xpath(".//a:blip/@r:embed")[0]
-                self.tpl.qa_slots.append((part.related_parts[r_id], chart.index))
-            return (f"</w:t></w:r><w:r><w:drawing>{inline.xml}</w:drawing></w:r><w:r>"
-                    '<w:t xml:space="preserve">')
-
-    return Picture
-
-
-def _swap_pictures(tpl: Any, pictures: Callable[[], list[Chart]] | None) -> None:
-    """Put each drawn chart where its placeholder went."""
-    if not tpl.qa_slots:
-        return
-    if pictures is None:
-        raise ValueError("the context holds chart slots but no charts were given")
-    drawn = pictures()
-    for image_part, index in tpl.qa_slots:
-        image_part._blob = drawn[index].png
-
-
-def _template_path(template: Path | str | None, default: str) -> Path:
-    path = Path(template) if template else TEMPLATE_DIR / default
-    if not path.is_file():
-        raise UnusableInput("the template does not exist", file=path,
-                            action="give the path of a .docx template, or omit --template to "
-                            "use the standard one")
-    if path.suffix.lower() != ".docx":
-        raise UnusableInput(f"a {path.suffix or 'file without extension'} is not a Word "
-                            "template", file=path, action="save the template as a .docx file")
-    return path
-
-
-def _open_template(path: Path) -> Any:
-    from docxtpl import DocxTemplate
-
-    tpl = DocxTemplate(path)
-    try:
-        tpl.init_docx()
-    except Exception as exc:  # python-docx raises several types for a damaged package
-        raise UnusableInput(f"the template cannot be read as a Word document ({exc})",
-                            file=path, action="open it in Word and save it as .docx again"
-                            ) from exc
-    return tpl
-
-
-def _environment() -> Any:
-    """A Jinja2 environment that keeps the compiled template in Jinja's own bytecode cache
-    (``FileSystemBytecodeCache``, a private folder in the temporary directory): compiling the
-    pack's template costs a tenth of a second each run, loading it a few milliseconds.
-    docxtpl compiles each part with ``from_string``, which Jinja never caches by itself."""
-    import hashlib
-
-    import jinja2
-    from jinja2.bccache import FileSystemBytecodeCache
-
-    class Cached(jinja2.Environment):
-        def from_string(self, source: Any, globals: Any = None,
-                        template_class: Any = None) -> Any:
-            cache = self.bytecode_cache
-            if cache is None or not isinstance(source, str):
-                return super().from_string(source, globals, template_class)
-            name = f"qa_xl-{self.autoescape}-{hashlib.sha256(source.encode()).hexdigest()}"
-            bucket = cache.get_bucket(self, name, None, source)
-            if bucket.code is None:
-                bucket.code = self.compile(source)
-                cache.set_bucket(bucket)
-            cls = template_class or self.template_class
-            return cls.from_code(self, bucket.code, self.make_globals(globals), None)
-
-    def make(**options: Any) -> Any:
-        try:
-            cache = FileSystemBytecodeCache()
-        except (OSError, RuntimeError):  # no usable temporary folder: just compile
-            cache = None
-        return Cached(bytecode_cache=cache, **options)
-
-    return make
-
-
-def _undefined_message(exc: Exception) -> str:
-    text = str(exc)
-    if text.startswith("undefined:"):
-        return text.removeprefix("undefined:")
-    match = re.search(r"'([^']+)' is undefined|has no attribute '([^']+)'", text)
-    return next((g for g in match.groups() if g), text) if match else text
-
-
-def render(template: Path, context: dict[str, Any], out: Path, *, title: str,
-           language: str = "en-GB", subject: str = "", author: str = "",
-           pictures: Callable[[], list[Chart]] | None = None) -> Path:
-    """Render a docxtpl template with the context and save it (atomically) as ``out``.
-
-    Fails loudly: a name the context lacks, or a broken tag, is an :class:`UnusableInput`
-    naming it and the template. Data is a value, never template text. Charts may still be
-    slots while the template renders; ``pictures`` waits for them before saving.
-    """
-    import jinja2
-
-    strict, _ = _undefined_classes()
-    tpl = _open_template(template)
-    tpl.qa_slots = []
-    picture = _picture_class()
-    prepared = _prepare(context, "", lambda chart: picture(tpl, chart))
-    env = _environment()(autoescape=True, undefined=strict)
-    try:
-        tpl.render(prepared, env)
-    except jinja2.UndefinedError as exc:
-        raise UnusableInput(
-            f"the template uses '{_undefined_message(exc)}', which the paper's context does "
-            "not provide", file=template, action="correct the name in the template "
-            "(report_templates/README.md lists every name), or list every unknown name with "
-            "qa-xl pack --check-template") from exc
-    except jinja2.TemplateSyntaxError as exc:
-        near = " ".join(getattr(exc, "docx_context", []) or [])[:120]
-        raise UnusableInput(
-            f"the template has a broken tag ({exc.message})" + (f" near '{near}'" if near
-                                                                 else ""),
-            file=template, action="correct the {{ }} or {% %} tag in Word") from exc
-    _swap_pictures(tpl, pictures)
-    props = tpl.docx.core_properties
-    props.title, props.subject, props.language = title, subject, language
-    props.author = author or props.author
-    props.keywords = subject
-    props.created = props.modified = dt.datetime.now().replace(microsecond=0)
-    return _save(tpl, out)
-
-
-def _save(tpl: Any, out: Path) -> Path:
-    """Write beside the target and rename over it, so that a half-written paper is never
-    left behind; a target open in Word is a clear message."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, scratch = tempfile.mkstemp(prefix=".~qa_xl_", suffix=".docx", dir=out.parent)
-    os.close(handle)
-    try:
-        tpl.save(scratch)
-        make_shareable(scratch)  # mkstemp makes it private; a paper is not
-        os.replace(scratch, out)
-    except PermissionError as exc:
-        raise UnusableInput("the paper cannot be written; is it open in Word?", file=out,
-                            action="close it in Word and run again") from exc
-    finally:
-        if os.path.exists(scratch):
-            os.remove(scratch)
-    return out
-
-
-def _out_path(out: Path | str | None, data_folder: Path | None, name: str) -> Path:
-    if out:
-        return Path(out)
-    return (data_folder or Path.cwd()) / name
-
-
-def _build(workbook: str | Path | Store, kind: str, period: str | None, out: Path | None,
-           template: Path | None, today: dt.date | None) -> Path:
-    """Read, build the context, render while the charts are drawn, put the charts in, save."""
-    template_path = _template_path(template, PACK_TEMPLATE if kind == "pack" else
-                                   BOARD_TEMPLATE)
-    charts.warm_up()  # the workers import matplotlib while the workbook is read
-    try:
-        data, context, covered, pending = _paper(workbook, kind, period, today, charts.start)
-        name = (f"QPC_pack_{covered.file_part}.docx" if kind == "pack"
-                else f"Board_report_{covered.file_part}.docx")
-        short = context["committee_short"] if kind == "pack" else context["board"]
-        what = "pack" if kind == "pack" else "performance report"
-        return render(template_path, context, _out_path(out, data.folder, name),
-                      title=context["title"], language=context["language"],
-                      subject=f"{short} {what}, {context['period']}",
-                      author=context["partnership"], pictures=pending)
-    finally:
-        charts.shut_down()
-
-
-def build_pack(workbook: str | Path | Store, *, period: str | None = None,
-               out: Path | None = None, template: Path | None = None,
-               today: dt.date | None = None) -> Path:
-    """Write the quarterly Q&PC pack and return its path (default
-    ``<workbook folder>/QPC_pack_<period>.docx``). ``today`` is the date at which overdue
-    activities, risks and actions are judged."""
-    return _build(workbook, "pack", period, out, template, today)
-
-
-def build_board_report(workbook: str | Path | Store, *, period: str | None = None,
-                       out: Path | None = None, template: Path | None = None,
-                       today: dt.date | None = None) -> Path:
-    """Write the half-yearly Board performance report and return its path (default
-    ``<workbook folder>/Board_report_<half-year>.docx``); ``period`` is a half-year such as
-    2026-27 H1 (a quarter means its half-year)."""
-    return _build(workbook, "board", period, out, template, today)
-
-
-# --------------------------------------------------------------------------- template check
-
-def template_names(template: Path | str) -> set[str]:
-    """The top-level names a template uses (body, headers and footers)."""
-    import jinja2
-
-    path = _template_path(template, PACK_TEMPLATE)
-    try:
-        return set(_open_template(path).get_undeclared_template_variables(jinja2.Environment()))
-    except jinja2.TemplateSyntaxError as exc:
-        raise UnusableInput(f"the template has a broken tag ({exc.message})", file=path,
-                            action="correct the {{ }} or {% %} tag in Word") from exc
-
-
-def check_template(template: Path | str, context: dict[str, Any] | None = None, *,
-                   kind: str = "pack") -> list[str]:
-    """What a (restyled) template uses that the context lacks, as dotted paths
-    ('scorecard[].rows[].nmae'); empty when the template is fine.
-
-    Without ``context`` only top-level names are checked, against the names a pack (or a
-    Board report, ``kind="board"``) provides. With a real context (``pack_context``) the
-    template is also rendered in a lenient mode that records every missing name inside
-    loops; a loop over an empty list cannot be checked that way.
-    """
-    import jinja2
-
-    path = _template_path(template, PACK_TEMPLATE)
-    names = template_names(path)
-    known = set(context) if context is not None else set(
-        PACK_NAMES if kind == "pack" else BOARD_NAMES)
-    missing = set(names - known)
-    if context is not None:
-        _, recording = _undefined_classes()
-        recording.seen = set()
-        tpl = _open_template(path)
-        prepared = _prepare(context, "", lambda chart: "[picture]")
-        env = jinja2.Environment(autoescape=True, undefined=recording)
-        xml = tpl.patch_xml(tpl.get_xml())
-        for _rel, part in tpl.get_headers_footers(tpl.HEADER_URI):
-            xml += tpl.patch_xml(tpl.get_part_xml(part))
-        for _rel, part in tpl.get_headers_footers(tpl.FOOTER_URI):
-            xml += tpl.patch_xml(tpl.get_part_xml(part))
-        env.from_string(xml).render(prepared)
-        missing |= recording.seen
-    return sorted(missing)
-
-
-_COMMON_NAMES = (
-    "title", "partnership", "partnership_short", "committee", "committee_short", "board",
-    "period", "period_dates", "meeting_date", "version", "protective_marking", "language",
-    "generated_on", "as_at", "workbook", "summary", "scorecard", "risks", "programme",
-    "actions", "voice", "compliance",
-)
-PACK_NAMES = frozenset((*_COMMON_NAMES, "spc", "spc_min_points", "audits", "definitions"))
-BOARD_NAMES = frozenset((*_COMMON_NAMES, "quarter"))
-
-
-def context_paths(context: Any, path: str = "") -> set[str]:
-    """Every key path of a context ('scorecard[].rows[].value'), for documentation checks."""
-    found: set[str] = set()
-    if isinstance(context, dict):
-        for key, value in context.items():
-            here = f"{path}.{key}" if path else key
-            found.add(here)
-            found |= context_paths(value, here)
-    elif isinstance(context, list):
-        for item in context:
-            found |= context_paths(item, f"{path}[]")
-    return found
-
-
-def iter_pictures(document: Any) -> Iterable[Any]:
-    """Every drawing's ``wp:docPr`` in a python-docx document (body, headers, footers)."""
-    from docx.opc.constants import RELATIONSHIP_TYPE as RT
-
-    yield from document.element.xpath(".//wp:docPr")
-    for rel in document.part.rels.values():
-        if rel.reltype in (RT.HEADER, RT.FOOTER):
-            yield from rel.target_part.element.xpath(".//wp:docPr")
-
-
-__all__ = [
-    "BOARD_NAMES", "PACK_NAMES", "board_context", "board_half",
-    "build_board_report", "build_pack", "check_template", "context_paths", "format_value",
-    "iter_pictures", "pack_context", "paper_context", "render", "risk_bands",
-    "template_names",
-]

@@ -1,0 +1,291 @@
+"""What the papers read: constants, small formatting helpers and the workbook's tables,
+each read once when first needed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .. import schema as S
+from ..errors import DataError
+from ..periods import Period, PeriodError, sequence
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "report_templates"
+PACK_TEMPLATE = "qpc_pack.docx"
+BOARD_TEMPLATE = "board_report.docx"
+SPC_MIN_POINTS = 12
+LIST_LIMIT = 6  # bullets per summary list; the sections hold the rest
+
+# Cell fills: light tints so that black text keeps a contrast above 7:1. The word is always
+# printed too: colour never carries the meaning alone.
+FILL_GOOD, FILL_WARN, FILL_BAD, FILL_NONE, FILL_BLANK = "BFE3D0", "FBE2A8", "F5BFAE", "E4E4E4", \
+    "FFFFFF"
+RAG_FILL = {"Green": FILL_GOOD, "Amber": FILL_WARN, "Red": FILL_BAD, "No target": FILL_NONE,
+            "No data": FILL_BLANK}
+STATUS_FILL = {
+    "Overdue": FILL_BAD, "Missing": FILL_BAD, "Due soon": FILL_WARN, "Late": FILL_WARN,
+    "On track": FILL_GOOD, "On time": FILL_GOOD, "Completed": FILL_GOOD, "Closed": FILL_GOOD,
+    "Not scheduled": FILL_NONE, "No due date": FILL_NONE,
+}
+OBA_DESCRIPTIONS = (  # by position in the oba_measure list: the framework fixes their order
+    "Quantitative information: what, and how much, we do.",
+    "Qualitative information: how well we do it, the quality of what was done.",
+    "Outcome information: what difference we have made to the lives of children and "
+    "families.",
+)
+IMPROVEMENT = {"higher": "increase", "lower": "decrease"}
+VARIATION_WORDS = {"special cause improvement": "Special cause: improvement",
+                   "special cause concern": "Special cause: concern",
+                   "special cause neither": "Special cause: unusual",
+                   "common cause": "Common cause"}
+ASSURANCE_WORDS = {"consistently passes target": "Consistently passes",
+                   "consistently fails target": "Consistently fails",
+                   "hit and miss": "Hit and miss", "no target": "No target"}
+_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_DICT_NAMES = frozenset(dir(dict))
+
+
+# ------------------------------------------------------------------------------- little bits
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _text(value: Any) -> str:
+    return "" if _missing(value) else str(value).strip()
+
+
+def _num(value: Any) -> float | None:
+    if _missing(value):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _date(value: Any) -> dt.date | None:
+    """A date from a date, Timestamp, an Excel serial number or ISO text (tblConfig holds
+    any of them, depending on who typed it)."""
+    if _missing(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if hasattr(value, "to_pydatetime"):
+        return value.to_pydatetime().date()
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
+        return (dt.datetime(1899, 12, 30) + dt.timedelta(days=float(value))).date()
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        return None
+
+
+def _day(value: Any) -> str:
+    """7 Sep 2026: short enough for a table column, unambiguous everywhere."""
+    day = _date(value)
+    return "" if day is None else f"{day.day} {day:%b %Y}"
+
+
+def _long(day: dt.date | None) -> str:
+    return "" if day is None else f"{day.day} {day:%B %Y}"
+
+
+def _meeting(day: dt.date | None) -> str:
+    return "Date to be confirmed" if day is None else f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.0f}%"
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def _capped(items: list[str], more: str) -> list[str]:
+    """At most LIST_LIMIT bullets; the last says how many more the section holds."""
+    if len(items) <= LIST_LIMIT:
+        return items
+    rest = len(items) - LIST_LIMIT + 1
+    return [*items[:LIST_LIMIT - 1], f"{rest} more {more}."]
+
+
+def _arrow(value: float | None, previous: float | None) -> str:
+    """Which way the figure moved (the word beside it says whether that is better)."""
+    if value is None or previous is None:
+        return "–"
+    if abs(value - previous) <= 1e-9 * max(1.0, abs(previous)):
+        return "→"
+    return "↑" if value > previous else "↓"
+
+
+# ---------------------------------------------------------------------------------- reading
+
+class _Data:
+    """Everything the papers need, each table read from the open workbook the first time it
+    is used. The context is built charts first, so the chart workers can start on the
+    indicators while the other tables are still being read."""
+
+    def __init__(self, store: Store, *, folder: Path | None, settings: dict[str, Any],
+                 quarter: Period, today: dt.date) -> None:
+        self.store, self.label, self.folder = store, store.label, folder
+        self.settings, self.quarter, self.today = settings, quarter, today
+
+    def _table(self, schema: Any) -> pd.DataFrame:
+        from ..store import read_table
+
+        return read_table(self.store, schema).df
+
+    @cached_property
+    def indicators(self) -> pd.DataFrame:
+        return self._table(S.INDICATORS)
+
+    @cached_property
+    def partners(self) -> pd.DataFrame:
+        return self._table(S.PARTNERS)
+
+    @cached_property
+    def returns(self) -> pd.DataFrame:
+        from ..store import read_returns
+
+        return read_returns(self.store).df
+
+    @cached_property
+    def timetable(self) -> pd.DataFrame:
+        return self._table(S.TIMETABLE)
+
+    @cached_property
+    def risks(self) -> pd.DataFrame:
+        return self._table(S.RISKS)
+
+    @cached_property
+    def audits(self) -> pd.DataFrame:
+        return self._table(S.AUDITS)
+
+    @cached_property
+    def voice(self) -> pd.DataFrame:
+        return self._table(S.VOICE)
+
+    @cached_property
+    def actions(self) -> pd.DataFrame:
+        return self._table(S.ACTIONS)
+
+    @cached_property
+    def content_areas(self) -> pd.DataFrame:
+        return self._table(S.CONTENT_AREAS)
+
+    @cached_property
+    def oba_order(self) -> list[str]:
+        """The three OBA questions in the framework's order (the Lists sheet keeps it)."""
+        from ..store import read_lists
+
+        return [o for o in read_lists(self.store).get("oba_measure", []) if o]
+
+    @cached_property
+    def rollup(self) -> pd.DataFrame:
+        """tblRollup up to the report's quarter, by the roll-up's own code."""
+        from ..consolidate import consolidate
+
+        return consolidate(self.returns, self.indicators, self.partners, self.quarter)
+
+    @cached_property
+    def compliance(self) -> pd.DataFrame:
+        """Return compliance over the last four quarters, by the roll-up's own code."""
+        from ..consolidate import compliance
+
+        return compliance(self.returns, self.indicators, self.partners,
+                          sequence(self.quarter, 4), self.number("return_deadline_days", 30))
+
+    def setting(self, key: str, default: Any = "") -> Any:
+        value = self.settings.get(key)
+        return default if _missing(value) or value == "" else value
+
+    def number(self, key: str, default: int) -> int:
+        value = _num(self.settings.get(key))
+        return default if value is None else int(value)
+
+    @cached_property
+    def partner_names(self) -> dict[str, str]:
+        return {_text(p): _text(n) or _text(p) for p, n in
+                zip(self.partners["partner_id"], self.partners["name"])}
+
+
+def _parse_period(text: Any, label: str) -> Period:
+    try:
+        return Period.parse(text)
+    except PeriodError as exc:
+        raise DataError(str(exc), file=label, action="correct --period, or current_period on "
+                        "the Config sheet") from exc
+
+
+def _report_quarter(period: str | None, settings: dict[str, Any], today: dt.date,
+                    label: str) -> Period:
+    """The quarter a pack reports on: the one asked for, else Config's current_period, else
+    the latest quarter ended before today."""
+    text = period or _text(settings.get("current_period"))
+    if not text:
+        return Period.containing(today, "Q").previous()
+    quarter = _parse_period(text, label)
+    if quarter.kind != "Q":
+        raise DataError(f"the Q&PC pack reports on a quarter, not {quarter}", file=label,
+                        action="give a quarter such as 2026-27 Q2 (the Board report takes a "
+                        "half-year)")
+    return quarter
+
+
+def board_half(period: str | None, settings: dict[str, Any], today: dt.date,
+               label: str = "") -> Period:
+    """The half-year a Board report covers: the one asked for (a quarter means its
+    half-year), else the latest half-year complete by the end of the current quarter."""
+    text = period or _text(settings.get("current_period"))
+    if period:
+        asked = _parse_period(text, label)
+        if asked.kind == "H":
+            return asked
+        if asked.kind == "Y":
+            return Period(asked.year, "H", 2)
+        return Period.containing(asked.start, "H")
+    quarter = _parse_period(text, label) if text else Period.containing(today, "Q").previous()
+    half = Period.containing(quarter.end, "H")
+    return half if half.end <= quarter.end else half.previous()
+
+
+@contextmanager
+def _opened(workbook: str | Path | Store, quarter_of: Callable[[dict[str, Any]], Period],
+            today: dt.date) -> Iterator[_Data]:
+    """The workbook open for reading (closed afterwards if opened here), as :class:`_Data`."""
+    from ..filestore import FileStore
+    from ..store import read_settings
+
+    own = isinstance(workbook, str | Path)
+    store = FileStore(workbook) if own else workbook
+    try:
+        settings = read_settings(store)
+        where = Path(workbook) if own else getattr(store, "path", None)
+        yield _Data(store, folder=Path(where).resolve().parent if where else None,
+                    settings=settings, quarter=quarter_of(settings), today=today)
+    finally:
+        if own:
+            store.close()
+
+
