@@ -19,11 +19,12 @@ import pandas as pd
 
 from qa_xl.findings import as_date as _as_date, cell as _cell, finding, text as _text
 from qa_xl.schema import ACTIONS
+from qa_xl.timetable import DUE_SOON, ON_TRACK, OVERDUE, due_status
 
 _finding = partial(finding, ACTIONS.sheet)
 
 DONE_STATUSES = frozenset({"completed", "closed"})
-OVERDUE, DUE_SOON, ON_TRACK, NO_DUE_DATE = "Overdue", "Due soon", "On track", "No due date"
+NO_DUE_DATE = "No due date"
 PAPER_ORDER = (OVERDUE, DUE_SOON, ON_TRACK, NO_DUE_DATE)
 NOT_SET = "Not set"
 
@@ -38,9 +39,7 @@ def _status_now(status: Any, due: dt.date | None, today: dt.date, soon: dt.date)
         return _text(status).capitalize()
     if due is None:
         return NO_DUE_DATE
-    if due < today:
-        return OVERDUE
-    return DUE_SOON if due <= soon else ON_TRACK
+    return due_status(due, today, soon)
 
 
 def action_status(df: pd.DataFrame, today: dt.date, due_soon_days: int = 28) -> pd.DataFrame:

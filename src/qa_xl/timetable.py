@@ -127,6 +127,12 @@ def _status_now(frequency: Any, status: Any, due: dt.date | None, today: dt.date
         return COMPLETED if _text(status).lower() in DONE_STATUSES else NOT_SCHEDULED
     if due is None:
         return NOT_SCHEDULED
+    return due_status(due, today, soon)
+
+
+def due_status(due: dt.date, today: dt.date, soon: dt.date) -> str:
+    """Overdue once the date has passed, Due soon up to ``soon``, otherwise On track: one rule
+    for QA activities and improvement actions alike."""
     if due < today:
         return OVERDUE
     return DUE_SOON if due <= soon else ON_TRACK
