@@ -123,3 +123,44 @@ def test_titles_and_sizes_are_known_before_drawing():
     spec = SpcSpec("S", QUARTERS, tuple(range(12)), "Count", "neutral")
     assert charts.size_of(spec) == charts.SPC_MM
     assert charts.title_of(spec) == "SPC chart: S"
+
+
+def test_spc_chart_draws_its_grid_tick_marks_and_words():
+    """The grid, the tick marks and the words are drawn outside matplotlib's tick machinery
+    (reused lines and cached text masks): each must still be where the axes say."""
+    values = (50, 51, 49, 50, 52, 48, 50, 51, 49, 50, 51, 53)
+    spec = SpcSpec("Referrals seen", QUARTERS, values, "Count", "increase", None)
+    image = _image(charts.spc_chart(spec))
+    figure = charts._FIGURES["spc"]
+    ax, height = figure.ax, image.height
+    low, high, ticks = charts._y_range([*values, *figure.limits["upl"][0].get_ydata(),
+                                        *figure.limits["lpl"][0].get_ydata()], "Count")
+    assert ax.get_ylim() == (low, high)
+    (left, _), (right, _) = ax.transAxes.transform([(0, 0), (1, 0)])
+    for tick in ticks:
+        _, y = ax.transData.transform((0, tick))
+        row = round(height - y)
+        grid = [image.getpixel((x, r)) for r in (row - 1, row, row + 1)
+                for x in range(int(left) + 2, int(right) - 2)]
+        light_grey = sum(p[0] == p[1] == p[2] and 0xC0 <= p[0] < 0xF8 for p in grid)
+        assert light_grey > (right - left) / 3, f"no grid line at {tick}"
+        mark = [image.getpixel((int(left) - d, r)) for d in (1, 2) for r in (row - 1, row, row + 1)]
+        assert any(sum(p) < 3 * 0x80 for p in mark), f"no tick mark at {tick}"
+    for i in charts._x_ticks(spec.labels):
+        x, y = ax.transData.transform((i, low))
+        below = [image.getpixel((round(x) + dx, round(height - y) + dy)) for dx in (-1, 0, 1)
+                 for dy in (1, 2)]
+        assert any(sum(p) < 3 * 0x80 for p in below), f"no tick mark under {spec.labels[i]}"
+        words = image.crop((round(x) - 12, round(height - y) + 4, round(x) + 12,
+                            round(height - y) + 30))
+        assert words.convert("L").getextrema()[0] < 0x60, f"no label under {spec.labels[i]}"
+
+
+def test_text_masks_are_reused_and_bounded(monkeypatch):
+    monkeypatch.setattr(charts, "MAX_MASKS", 3)
+    charts._MASKS.clear()
+    first = charts._text_mask("Q1", 7.5, False, "mt", charts.DPI)
+    assert charts._text_mask("Q1", 7.5, False, "mt", charts.DPI) is first
+    for word in ("a", "b", "c", "d"):
+        charts._text_mask(word, 7.5, False, "mt", charts.DPI)
+    assert len(charts._MASKS) <= 3

@@ -155,3 +155,27 @@ def test_no_traceback_from_the_installed_command(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "QA_Master.xlsx" in proc.stderr
+
+
+def test_installed_command_exit_statuses_and_complete_output(demo_master, tmp_path):
+    """The console script ends the process without the interpreter's tear-down (cli.run):
+    its exit status must still be the command's, and everything it printed must arrive,
+    also through a pipe."""
+    command = [sys.executable, "-m", "qa_xl.cli"]
+    done = subprocess.run([*command, "rollup", str(demo_master)], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    assert "rolled up" in done.stdout and done.stdout.endswith("\n")
+
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    unusable = subprocess.run([*command, "rollup", str(bad)], capture_output=True, text=True)
+    assert unusable.returncode == 2 and "bad.xlsx" in unusable.stderr
+
+    usage = subprocess.run([*command, "rollup"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "Missing argument" in usage.stderr
+
+    listing = subprocess.run([*command, "validate", str(demo_master), "--json"],
+                             capture_output=True, text=True)
+    assert listing.returncode in (0, 1)
+    assert listing.stdout.rstrip().endswith("]")  # the whole JSON document arrived
