@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_pipeline import byte_compile  # the script's folder is on sys.path
+
 
 def run(args: list[str]) -> tuple[float, float]:
     """Wall seconds and peak resident memory (MB) of one command."""
@@ -38,6 +40,7 @@ def main() -> None:
     parser.add_argument("--quarters", type=int, default=12)
     parser.add_argument("--runs", type=int, default=7)
     opts = parser.parse_args()
+    byte_compile()
     qa_xl = [sys.executable, "-m", "qa_xl.cli"]
     with tempfile.TemporaryDirectory() as tmp:
         demo = Path(tmp) / "demo"
