@@ -89,8 +89,8 @@ def macros_dir() -> Path:
         if candidate.is_dir() and any(candidate.glob("*.bas")):
             return candidate
     raise UnusableInput("the VBA sources (xl_macros/*.bas) are not installed",
-                        action="install qa_xl from its repository (pip install -e .) to build "
-                        "an .xlsm, or build an .xlsx")
+                        action="reinstall qa_xl (pip install qa_xl, or pip install -e . in its "
+                        "repository) to build an .xlsm, or build an .xlsx")
 
 
 def xlwings_sources() -> list[Path]:

@@ -21,9 +21,21 @@ from ..periods import Period, PeriodError, sequence
 if TYPE_CHECKING:
     from ..store import Store
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "report_templates"
 PACK_TEMPLATE = "qpc_pack.docx"
 BOARD_TEMPLATE = "board_report.docx"
+
+
+def _template_dir() -> Path:
+    """``report_templates/`` of the repository (an editable install: the officers' restyled
+    copies are used where they are) or the copy installed with the package
+    (``qa_xl/data/report_templates``, see pyproject.toml)."""
+    here = Path(__file__).resolve()
+    candidates = (here.parents[3] / "report_templates", here.parents[1] / "data" /
+                  "report_templates")
+    return next((c for c in candidates if (c / PACK_TEMPLATE).is_file()), candidates[0])
+
+
+TEMPLATE_DIR = _template_dir()
 SPC_MIN_POINTS = 12
 LIST_LIMIT = 6  # bullets per summary list; the sections hold the rest
 
