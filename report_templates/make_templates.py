@@ -597,8 +597,8 @@ def build_pack() -> bytes:
             ("Gradings", "{{ h.gradings }}", 22), ("Good or better", "{{ h.good_share }}",
                                                    30)], caption="Audits over time"))
     b.p("Recurring areas for development", "Heading 2")
-    b.bullets("t in audits.themes", "{{ t.theme }}: {{ t.audits }} audits ({{ t.audit_ids }})",
-              "No area for development recurs across audits.")
+    b.bullets("t in audits.themes", "{{ t.theme }}: {{ t.audits }} audits ({{ t.audit_ids }}), "
+              "for example “{{ t.example }}”", "No area for development recurs across audits.")
     b.p("What worked well", "Heading 2")
     b.bullets("s in audits.strengths", "{{ s.strength }} ({{ s.gradings }} gradings Good or "
               "better)", "No strengths were recorded.")

@@ -124,6 +124,11 @@ def test_recurring_themes_across_audits() -> None:
     assert themes["theme"].tolist() == ["management oversight", "plan", "timescale", "voice"]
     first = themes.iloc[0]
     assert (first["audits"], first["audit_ids"], first["gradings"]) == (2, "MA1, MA2", 3)
+    texts = _example().df["areas_for_development"]
+    for theme, example in zip(themes["theme"], themes["example"]):
+        assert example in set(texts) and theme in A.themes_in(example)
+        mentions = texts[texts.map(lambda t, th=theme: th in A.themes_in(t))].value_counts()
+        assert mentions[example] == mentions.max()  # the most frequent wording
     assert A.recurring_themes(_example().df, min_audits=3).empty
 
 

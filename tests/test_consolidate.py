@@ -106,11 +106,24 @@ def test_every_indicator_has_every_period_to_the_current_one(table):
 
 
 def test_compliance():
-    frame = compliance(returns(), indicators(), partners(), [Period.parse(Q1), CURRENT], 30)
+    frame = compliance(returns(), indicators(), partners(), [Period.parse(Q1), CURRENT], 30,
+                       today=dt.date(2026, 11, 25))
     status = frame.set_index(["partner_id", "period"])["status"]
     assert status[("A", Q2)] == "On time"
     assert status[("C", Q1)] == "Late"  # 30 Aug is after 30 June + 30 days
     assert status[("C", Q2)] == "Missing"
+
+
+def test_a_return_not_yet_due_is_not_missing():
+    """Q2's returns are due 30 October: until then C's is 'Not yet due', from 31 October it
+    is 'Missing'; returns already in are 'On time' either way."""
+    periods = [Period.parse(Q1), CURRENT]
+    for today, expected in ((dt.date(2026, 10, 30), "Not yet due"),
+                            (dt.date(2026, 10, 31), "Missing")):
+        frame = compliance(returns(), indicators(), partners(), periods, 30, today=today)
+        status = frame.set_index(["partner_id", "period"])["status"]
+        assert status[("C", Q2)] == expected
+        assert status[("A", Q2)] == "On time" and status[("C", Q1)] == "Late"
 
 
 def test_rollup_writes_tbl_rollup(tmp_path, config):

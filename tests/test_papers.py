@@ -19,7 +19,7 @@ from qa_xl import papers
 from qa_xl.charts import format_value
 from qa_xl.cli import main as cli_main
 from qa_xl.consolidate import rollup
-from qa_xl.errors import DataError, UnusableInput
+from qa_xl.errors import UnusableInput, WorkbookLocked
 from qa_xl.example import demo
 from qa_xl.filestore import FileStore
 from qa_xl.periods import Period
@@ -375,7 +375,7 @@ def test_cli_check_template_exit_status(workbook, tmp_path, capsys):
 
 def test_pack_refuses_a_half_year_and_a_missing_template(workbook, tmp_path):
     master, today = workbook
-    with pytest.raises(DataError, match="quarter"):
+    with pytest.raises(UnusableInput, match="quarter"):
         papers.pack_context(master, period="2026-27 H1", today=today)
     with pytest.raises(UnusableInput, match="does not exist"):
         papers.build_pack(master, template=tmp_path / "nope.docx")
@@ -383,6 +383,69 @@ def test_pack_refuses_a_half_year_and_a_missing_template(workbook, tmp_path):
     not_docx.write_text("not a Word file")
     with pytest.raises(UnusableInput, match="cannot be read"):
         papers.build_pack(master, template=not_docx, today=today, out=tmp_path / "x.docx")
+
+
+def test_period_typed_as_officers_write_it(workbook, tmp_path):
+    master, today = workbook
+    current = read_settings(FileStore(master))["current_period"]
+    typed = current.replace("-", "/").replace("Q", "q")  # 2026/27 q2
+    out = papers.build_pack(master, period=typed, today=today, out=tmp_path / "p.docx")
+    assert current in "\n".join(p.text for p in docx.Document(out).paragraphs[:12])
+
+
+@pytest.mark.parametrize(("period", "words"), [
+    ("2026-27 Q7", "is not a period"), ("Q2", "is not a period"),
+    ("2040-41 Q1", "nothing to report for 2040-41 Q1 yet"),
+    ("2001-02 Q1", "nothing to report for 2001-02 Q1: the first returns are for"),
+])
+def test_a_period_with_nothing_to_report_is_refused(workbook, tmp_path, period, words):
+    """Not a paper that calls every partner's return missing, and nothing written."""
+    master, today = workbook
+    before = master.read_bytes()
+    with pytest.raises(UnusableInput, match=words) as refused:
+        papers.build_pack(master, period=period, today=today, out=tmp_path / "p.docx")
+    assert refused.value.exit_code == 2 and "--period" in str(refused.value)
+    assert not (tmp_path / "p.docx").exists() and master.read_bytes() == before
+    with pytest.raises(UnusableInput, match=r"nothing to report|not a period"):
+        papers.build_board_report(master, period=period, today=today, out=tmp_path / "b.docx")
+
+
+def test_papers_refuse_a_workbook_open_in_excel(workbook, tmp_path):
+    master, today = workbook
+    lock = master.with_name(f"~${master.name}")
+    lock.write_bytes(b"owner")
+    try:
+        for build in (papers.build_pack, papers.build_board_report):
+            with pytest.raises(WorkbookLocked, match="open in Excel"):
+                build(master, today=today, out=tmp_path / "paper.docx")
+        assert not (tmp_path / "paper.docx").exists()
+    finally:
+        lock.unlink()
+
+
+def test_returns_not_yet_due_are_not_called_missing(workbook, tmp_path):
+    """A pack made before the deadline, with one partner's return not in yet: that partner is
+    'Not yet due' and the sentence says when the returns are due, not that one is missing."""
+    master, _ = workbook
+    copy = shutil.copy(master, tmp_path / master.name)
+    store = FileStore(copy)
+    current = read_settings(store)["current_period"]
+    returns = read_returns(store).df
+    late_partner = returns.loc[returns["period"] == current, "partner_id"].iloc[0]
+    own = read_table(store, return_schema(late_partner)).df
+    store.close()
+    FileStore(copy).write({f"tblReturn_{late_partner}": own[own["period"] != current]})
+    day_after = Period.parse(current).end + dt.timedelta(days=1)
+    compliance = papers.paper_context(copy, "pack", today=day_after, draw=False)["compliance"]
+    status = {row["partner"]: row["status"] for row in compliance["partners"]}
+    assert status[late_partner] == "Not yet due"
+    assert set(status.values()) == {"Not yet due", "On time"}
+    assert compliance["counts"]["not_due"] == 1 and compliance["missing"] == []
+    assert compliance["summary"].startswith(f"The {current} returns are not due until")
+    after = papers.paper_context(copy, "pack", today=day_after + dt.timedelta(days=60),
+                                 draw=False)["compliance"]
+    assert {row["partner"]: row["status"] for row in after["partners"]}[late_partner] == \
+        "Missing"
 
 
 # ------------------------------------------- a restyled template and hostile commentary

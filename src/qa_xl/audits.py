@@ -175,21 +175,27 @@ def recurring_themes(df: pd.DataFrame, min_audits: int = 2) -> pd.DataFrame:
     """Themes in areas for development found in at least ``min_audits`` different audits.
 
     Columns: theme, audits (how many), audit_ids (comma-separated), gradings (rows mentioning
-    it). Most widespread first; pairs before single words. See the module notes for the method.
+    it), example (the area for development that mentions it most often, so that a reader sees
+    "recorded" as "Management oversight not recorded on file."). Most widespread first; pairs
+    before single words. See the module notes for the method.
     """
     audits_of: dict[str, set[str]] = {}
     rows_of: dict[str, int] = {}
+    texts_of: dict[str, dict[str, int]] = {}
     for audit_id, text in zip(df["audit_id"], df["areas_for_development"]):
         for theme in themes_in(text):
             audits_of.setdefault(theme, set()).add(_text(audit_id))
             rows_of[theme] = rows_of.get(theme, 0) + 1
+            seen = texts_of.setdefault(theme, {})
+            seen[_text(text)] = seen.get(_text(text), 0) + 1
     kept = {t: a for t, a in audits_of.items() if len(a) >= min_audits}
     pairs = [t for t in kept if " " in t]
     kept = {t: a for t, a in kept.items() if " " in t or not any(
         t in p.split() and kept[p] == a for p in pairs)}
     rows = [{"theme": t, "audits": len(a), "audit_ids": ", ".join(sorted(a)),
-             "gradings": rows_of[t]} for t, a in kept.items()]
-    out = pd.DataFrame(rows, columns=["theme", "audits", "audit_ids", "gradings"])
+             "gradings": rows_of[t], "example": max(texts_of[t], key=texts_of[t].get)}
+            for t, a in kept.items()]
+    out = pd.DataFrame(rows, columns=["theme", "audits", "audit_ids", "gradings", "example"])
     out["words"] = out["theme"].str.count(" ") + 1
     out = out.sort_values(["audits", "words", "gradings", "theme"],
                           ascending=[False, False, False, True])

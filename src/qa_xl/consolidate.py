@@ -22,7 +22,7 @@ from .rag import direction_series, rag_series
 from .store import Store, read_returns, read_settings, read_table, status_cells
 
 ALL = "all"
-ON_TIME, LATE, MISSING = "On time", "Late", "Missing"
+ON_TIME, LATE, MISSING, NOT_DUE = "On time", "Late", "Missing", "Not yet due"
 
 
 @dataclass
@@ -34,7 +34,8 @@ class RollupResult:
 
     @cached_property
     def compliance(self) -> pd.DataFrame:
-        """partner_id, period, status (On time / Late / Missing), rows, submitted_on, due."""
+        """partner_id, period, status (On time / Late / Missing / Not yet due), rows,
+        submitted_on, due."""
         return compliance(*self.inputs)
 
     def summary(self) -> str:
@@ -166,9 +167,12 @@ def _aggregate(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def compliance(returns: pd.DataFrame, indicators: pd.DataFrame, partners: pd.DataFrame,
-               periods: list[Period], deadline_days: int = 30) -> pd.DataFrame:
-    """Partner x quarter: "On time", "Late" (any row submitted after the deadline) or
-    "Missing" (nothing for an expected partner)."""
+               periods: list[Period], deadline_days: int = 30,
+               today: dt.date | None = None) -> pd.DataFrame:
+    """Partner x quarter: "On time", "Late" (any row submitted after the deadline), "Missing"
+    (nothing from an expected partner once the deadline has passed) or "Not yet due" (nothing
+    yet, and the deadline is still to come on ``today``, default today)."""
+    today = today or dt.date.today()
     expected = expected_partners(indicators, partners)
     order = list(partners["partner_id"])
     wanted = sorted({p for ids in expected.values() for p in ids},
@@ -186,7 +190,7 @@ def compliance(returns: pd.DataFrame, indicators: pd.DataFrame, partners: pd.Dat
             count = int(got["rows"]) if got else 0
             submitted = got["submitted_on"] if got else pd.NaT
             if not count:
-                status = MISSING
+                status = NOT_DUE if today <= due else MISSING
             elif pd.notna(submitted) and submitted.date() > due:
                 status = LATE
             else:

@@ -49,6 +49,19 @@ class Period:
         return cls(year, kind, number)
 
     @classmethod
+    def typed(cls, text: object) -> Period:
+        """Read a period as an officer types it on the command line: also ``2026/27 Q2``,
+        ``2026-2027 q2`` or ``2026-27  Q2``. The workbook's cells are read strictly
+        (:meth:`parse`), so that every stored period has one spelling."""
+        tidy = " ".join(str(text).split()).upper() if text is not None else ""
+        tidy = re.sub(r"^(\d{4})\s*[-/–]\s*(?:\d{2})?(\d{2})\b", r"\1-\2", tidy)
+        tidy = re.sub(r"\s*([QH])\s*([1-4])$", r" \1\2", tidy)
+        try:
+            return cls.parse(tidy)
+        except PeriodError:
+            return cls.parse(text)  # the message quotes what was typed
+
+    @classmethod
     def containing(cls, day: dt.date, kind: str = "Q") -> Period:
         """The period of the given kind that contains ``day``."""
         year = day.year if day.month >= 4 else day.year - 1

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import schema as S
-from ..errors import DataError
+from ..errors import DataError, UnusableInput
 from ..periods import Period, PeriodError, sequence
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ RAG_FILL = {"Green": FILL_GOOD, "Amber": FILL_WARN, "Red": FILL_BAD, "No target"
 STATUS_FILL = {
     "Overdue": FILL_BAD, "Missing": FILL_BAD, "Due soon": FILL_WARN, "Late": FILL_WARN,
     "On track": FILL_GOOD, "On time": FILL_GOOD, "Completed": FILL_GOOD, "Closed": FILL_GOOD,
-    "Not scheduled": FILL_NONE, "No due date": FILL_NONE,
+    "Not scheduled": FILL_NONE, "No due date": FILL_NONE, "Not yet due": FILL_NONE,
 }
 OBA_DESCRIPTIONS = (  # by position in the oba_measure list: the framework fixes their order
     "Quantitative information: what, and how much, we do.",
@@ -226,7 +226,8 @@ class _Data:
         from ..consolidate import compliance
 
         return compliance(self.returns, self.indicators, self.partners,
-                          sequence(self.quarter, 4), self.number("return_deadline_days", 30))
+                          sequence(self.quarter, 4), self.number("return_deadline_days", 30),
+                          today=self.today)
 
     def setting(self, key: str, default: Any = "") -> Any:
         value = self.settings.get(key)
@@ -242,12 +243,18 @@ class _Data:
                 zip(self.partners["partner_id"], self.partners["name"])}
 
 
-def _parse_period(text: Any, label: str) -> Period:
+def _parse_period(text: Any, label: str, *, asked: bool) -> Period:
+    """``asked``: typed by the user (``--period``), read leniently and a mistake is unusable
+    input (exit 2); otherwise Config's current_period, a data error (exit 1)."""
     try:
-        return Period.parse(text)
+        return Period.typed(text) if asked else Period.parse(text)
     except PeriodError as exc:
-        raise DataError(str(exc), file=label, action="correct --period, or current_period on "
-                        "the Config sheet") from exc
+        if asked:
+            raise UnusableInput(str(exc), action="give --period as a quarter such as 2026-27 "
+                                "Q2 (the Board report takes a half-year such as 2026-27 H1)"
+                                ) from exc
+        raise DataError(str(exc), file=label, action="correct current_period on the Config "
+                        "sheet") from exc
 
 
 def _report_quarter(period: str | None, settings: dict[str, Any], today: dt.date,
@@ -257,11 +264,12 @@ def _report_quarter(period: str | None, settings: dict[str, Any], today: dt.date
     text = period or _text(settings.get("current_period"))
     if not text:
         return Period.containing(today, "Q").previous()
-    quarter = _parse_period(text, label)
+    quarter = _parse_period(text, label, asked=bool(period))
     if quarter.kind != "Q":
-        raise DataError(f"the Q&PC pack reports on a quarter, not {quarter}", file=label,
-                        action="give a quarter such as 2026-27 Q2 (the Board report takes a "
-                        "half-year)")
+        error = UnusableInput if period else DataError
+        raise error(f"the Q&PC pack reports on a quarter, not {quarter}", file=label,
+                    action="give a quarter such as 2026-27 Q2 (the Board report takes a "
+                    "half-year)")
     return quarter
 
 
@@ -271,13 +279,14 @@ def board_half(period: str | None, settings: dict[str, Any], today: dt.date,
     half-year), else the latest half-year complete by the end of the current quarter."""
     text = period or _text(settings.get("current_period"))
     if period:
-        asked = _parse_period(text, label)
+        asked = _parse_period(text, label, asked=True)
         if asked.kind == "H":
             return asked
         if asked.kind == "Y":
             return Period(asked.year, "H", 2)
         return Period.containing(asked.start, "H")
-    quarter = _parse_period(text, label) if text else Period.containing(today, "Q").previous()
+    quarter = (_parse_period(text, label, asked=False) if text
+               else Period.containing(today, "Q").previous())
     half = Period.containing(quarter.end, "H")
     return half if half.end <= quarter.end else half.previous()
 
@@ -290,6 +299,10 @@ def _opened(workbook: str | Path | Store, quarter_of: Callable[[dict[str, Any]],
     from ..store import read_settings
 
     own = isinstance(workbook, str | Path)
+    if own:
+        from ..xlsxparts import check_not_locked
+
+        check_not_locked(Path(workbook))  # Excel may hold edits not yet saved: say so
     store = FileStore(workbook) if own else workbook
     try:
         settings = read_settings(store)
@@ -301,3 +314,30 @@ def _opened(workbook: str | Path | Store, quarter_of: Callable[[dict[str, Any]],
             store.close()
 
 
+
+
+def check_reportable(data: _Data, covered: Period, *, asked: bool) -> None:
+    """Refuse a period the workbook has nothing to say about, rather than write a paper that
+    calls every partner's return missing: one that starts after both the latest return and
+    Config's current_period, or ends before the first return. A workbook without any return
+    yet is let through (its paper says so)."""
+    from ..periods import period_or_none
+
+    periods = [p for p in map(period_or_none, data.returns["period"].dropna().unique()) if p]
+    if not periods:
+        return
+    first = min(periods, key=lambda p: p.start)
+    latest = max(periods, key=lambda p: p.end)
+    current = period_or_none(data.settings.get("current_period"))
+    if current is not None and current.end > latest.end:
+        latest = current
+    error = UnusableInput if asked else DataError
+    where = "--period" if asked else "current_period on the Config sheet"
+    if covered.start > latest.end:
+        raise error(f"there is nothing to report for {covered} yet: the latest returns are "
+                    f"for {max(periods, key=lambda p: p.end)} and the current period is "
+                    f"{current or 'not set'}", file=data.label,
+                    action=f"give {where} up to {latest}")
+    if covered.end < first.start:
+        raise error(f"there is nothing to report for {covered}: the first returns are for "
+                    f"{first}", file=data.label, action=f"give {where} from {first} on")

@@ -38,6 +38,7 @@ from .data import (
     _share,
     _text,
     board_half,
+    check_reportable,
 )
 
 if TYPE_CHECKING:
@@ -439,7 +440,8 @@ def _audits(data: _Data) -> dict[str, Any]:
         "cases": int(scope["case_ref"].nunique()) if len(scope) else 0,
         "stages": stages, "history": history,
         "themes": [{"theme": _text(r.theme), "audits": int(r.audits),
-                    "audit_ids": _text(r.audit_ids)} for r in themes.head(5).itertuples()],
+                    "audit_ids": _text(r.audit_ids), "example": _text(r.example)}
+                   for r in themes.head(5).itertuples()],
         "strengths": [{"strength": str(text), "gradings": int(n)} for text, n in
                       common.items()],
         "unactioned": [{"audit": _text(r.audit_id), "recommendation": _text(r.recommendation)}
@@ -517,7 +519,7 @@ def _actions(data: _Data) -> dict[str, Any]:
 # ------------------------------------------------------------------------------- compliance
 
 def _compliance(data: _Data) -> dict[str, Any]:
-    from ..consolidate import LATE, MISSING, ON_TIME
+    from ..consolidate import LATE, MISSING, NOT_DUE, ON_TIME
 
     names = data.partner_names
     comp = data.compliance
@@ -534,13 +536,19 @@ def _compliance(data: _Data) -> dict[str, Any]:
             for r in now.itertuples()]
     words = [r["status"] for r in rows]
     due = _day(now["due"].iloc[0]) if len(now) else ""
-    return {
-        "period": str(data.quarter), "due": due, "quarters": quarters,
-        "summary": f"{words.count(ON_TIME)} of {_plural(len(rows), 'partner')} sent their "
+    if words.count(NOT_DUE):
+        summary = (f"The {data.quarter} returns are not due until {due}: "
+                   f"{words.count(ON_TIME)} of {_plural(len(rows), 'partner')} have sent "
+                   "theirs so far.")
+    else:
+        summary = (f"{words.count(ON_TIME)} of {_plural(len(rows), 'partner')} sent their "
                    f"{data.quarter} return on time (due {due}); {words.count(LATE)} late and "
-                   f"{words.count(MISSING)} missing.",
+                   f"{words.count(MISSING)} missing.")
+    return {
+        "period": str(data.quarter), "due": due, "quarters": quarters, "summary": summary,
         "counts": {"expected": len(rows), "on_time": words.count(ON_TIME),
-                   "late": words.count(LATE), "missing": words.count(MISSING)},
+                   "late": words.count(LATE), "missing": words.count(MISSING),
+                   "not_due": words.count(NOT_DUE)},
         "partners": rows,
         "missing": [r["name"] for r in rows if r["status"] == MISSING],
         "late": [r["name"] for r in rows if r["status"] == LATE],
@@ -750,6 +758,7 @@ def _paper(workbook: str | Path | Store, kind: str, period: str | None,
         return Period.containing(covered["period"].end, "Q")
 
     with _opened(workbook, quarter_of, today) as data:
+        check_reportable(data, covered["period"], asked=period is not None)
         drawing = _Charts()
         context, pending = (_pack_parts(data, drawing, start) if kind == "pack" else
                             _board_parts(data, covered["period"], drawing, start))
