@@ -114,6 +114,22 @@ def test_compliance():
     assert status[("C", Q2)] == "Missing"
 
 
+@pytest.mark.parametrize("typed", ["2026-27 Q2", "2026/27 Q2", "2026-2027 q2", " 2026-27  Q2 ",
+                                   "2026/27q2", "2026 - 27 Q2"])
+def test_periods_typed_as_officers_write_them(typed):
+    assert Period.typed(typed) == CURRENT
+
+
+@pytest.mark.parametrize("typed", ["2026-27 Q7", "Q2", "2026-28 Q1", "26/27 Q2", ""])
+def test_period_typos_are_refused(typed):
+    from qa_xl.periods import PeriodError
+
+    with pytest.raises(PeriodError, match=r"period|follow"):
+        Period.typed(typed)
+    with pytest.raises(PeriodError):
+        Period.parse("2026/27 Q2")  # cells of the workbook keep one spelling
+
+
 def test_a_return_not_yet_due_is_not_missing():
     """Q2's returns are due 30 October: until then C's is 'Not yet due', from 31 October it
     is 'Missing'; returns already in are 'On time' either way."""

@@ -371,6 +371,47 @@ def test_cli_check_template_exit_status(workbook, tmp_path, capsys):
     with pytest.raises(SystemExit) as done:
         cli_main(["pack", "--check-template", str(papers.TEMPLATE_DIR / papers.PACK_TEMPLATE)])
     assert done.value.code == 0
+    assert "Give the workbook as well" in capsys.readouterr().out  # loops were not checked
+
+
+def test_cli_check_template_of_the_other_paper_and_a_missing_file(tmp_path, capsys):
+    board_template = str(papers.TEMPLATE_DIR / papers.BOARD_TEMPLATE)
+    with pytest.raises(SystemExit) as done:
+        cli_main(["pack", "--check-template", board_template])
+    assert done.value.code == 2
+    assert "qa-xl paper board --check-template" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as done:
+        cli_main(["paper", "board", "--check-template", board_template])
+    assert done.value.code == 0
+    with pytest.raises(SystemExit) as done:
+        cli_main(["pack", "--check-template", str(tmp_path / "nope.docx")])
+    assert done.value.code == 2
+    message = capsys.readouterr().err
+    assert "nope.docx" in message and "template to check" in message
+    assert "--template" not in message.replace("--check-template", "")
+
+
+def test_a_paper_is_written_only_as_docx(workbook, tmp_path, capsys):
+    master, today = workbook
+    for name in ("pack.pdf", "pack"):
+        with pytest.raises(UnusableInput, match="Word document"):
+            papers.build_pack(master, today=today, out=tmp_path / name)
+        assert not (tmp_path / name).exists()
+    with pytest.raises(SystemExit) as done:
+        cli_main(["paper", "board", str(master), "--out", str(tmp_path / "board.PDF")])
+    assert done.value.code == 2 and ".docx" in capsys.readouterr().err
+
+
+def test_cli_today_as_officers_write_it_and_version(workbook, tmp_path, capsys):
+    master, today = workbook
+    out = tmp_path / "pack.docx"
+    with pytest.raises(SystemExit) as done:
+        cli_main(["pack", str(master), "--out", str(out), "--today", today.strftime("%d/%m/%Y")])
+    assert done.value.code == 0 and out.exists()
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        cli_main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("qa-xl 0.")
 
 
 def test_pack_refuses_a_half_year_and_a_missing_template(workbook, tmp_path):

@@ -28,13 +28,30 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=N
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        out.print(f"qa-xl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        ] = False) -> None:
+    """Quality assurance workbook, partner returns and committee papers."""
+
+
 ConfigOption = Annotated[
-    Path | None, typer.Option("--config", help="A TOML file that extends or replaces the "
-                              "built-in framework configuration.", dir_okay=False)]
+    Path | None, typer.Option("--config", metavar="FILE.toml", help="A TOML file that "
+                              "extends or replaces the built-in framework configuration.",
+                              dir_okay=False)]
 
 
 @app.command()
 def new(workbook: Annotated[Path, typer.Argument(
+            metavar="FILE",
             help="The file to create: .xlsm for the workbook with its buttons, .xlsx for one "
             "without macros.")],
         config: ConfigOption = None,
@@ -47,17 +64,22 @@ def new(workbook: Annotated[Path, typer.Argument(
     out.print(f"Wrote {path}")
 
 
-@app.command()
-def demo(directory: Annotated[Path, typer.Argument(help="Where to write the example.")] = Path(
+@app.command(short_help="A worked example: workbook, returns and papers.")
+def demo(directory: Annotated[Path, typer.Argument(
+             metavar="DIR", help="Where to write the example.")] = Path(
             "qa_xl_demo"),
          partners: Annotated[int | None, typer.Option(
-             help="Synthetic partners instead of the configuration's.", min=1)] = None,
-         quarters: Annotated[int, typer.Option(help="Quarters of history.", min=1)] = 8,
-         seed: Annotated[int, typer.Option(help="Random seed: same seed, same data.")] = 1,
+             metavar="N", help="Synthetic partners instead of the configuration's.", min=1)
+                             ] = None,
+         quarters: Annotated[int, typer.Option(
+             metavar="N", help="Quarters of history.", min=1)] = 8,
+         seed: Annotated[int, typer.Option(
+             metavar="N", help="Random seed: same seed, same data.")] = 1,
          config: ConfigOption = None,
          force: Annotated[bool, typer.Option(help="Replace a demo workbook already in DIR.")
                           ] = False) -> None:
-    """A complete worked example: a master workbook full of plausible data, validated."""
+    """A complete worked example: a master workbook full of plausible data, partner returns
+    issued, filled and imported, validated, rolled up, and the Q&PC pack and Board report."""
     from .config import load_config
     from .example import demo as run_demo
 
@@ -69,7 +91,8 @@ def demo(directory: Annotated[Path, typer.Argument(help="Where to write the exam
 
 
 @app.command()
-def validate(workbook: Annotated[Path, typer.Argument(help="The master workbook.")],
+def validate(workbook: Annotated[Path, typer.Argument(metavar="WORKBOOK",
+                                                      help="The master workbook.")],
              json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
              write: Annotated[bool, typer.Option(
                  "--write", help="Also record the findings in tblValidation (the Validation "
@@ -88,8 +111,9 @@ def validate(workbook: Annotated[Path, typer.Argument(help="The master workbook.
     raise typer.Exit(1 if (findings["severity"] == ERROR).any() else 0)
 
 
-@app.command()
-def rollup(workbook: Annotated[Path, typer.Argument(help="The master workbook.")]) -> None:
+@app.command(short_help="Consolidate the partner returns into tblRollup.")
+def rollup(workbook: Annotated[Path, typer.Argument(metavar="WORKBOOK",
+                                                    help="The master workbook.")]) -> None:
     """Consolidate every partner's return into tblRollup (the Rollup sheet), with RAG and
     direction of travel."""
     from .consolidate import rollup as run_rollup

@@ -14,21 +14,28 @@ from typing import Annotated
 import typer
 
 WorkbookArg = Annotated[Path | None, typer.Argument(
-    help="The master workbook (.xlsx or .xlsm).", dir_okay=False)]
+    help="The master workbook (.xlsx or .xlsm).", dir_okay=False, metavar="WORKBOOK",
+    show_default=False)]
 PeriodOption = Annotated[str | None, typer.Option(
-    "--period", help="The period to report on, e.g. 2026-27 Q2 (default: Config's "
-    "current_period).")]
+    "--period", metavar="QUARTER", help="The quarter to report on, e.g. 2026-27 Q2 or "
+    "2026/27 Q2 (default: current_period on the Config sheet).")]
+HalfOption = Annotated[str | None, typer.Option(
+    "--period", metavar="HALF-YEAR", help="The half-year to report on, e.g. 2026-27 H1 (a "
+    "quarter means its half-year; default: the latest complete by current_period).")]
 OutOption = Annotated[Path | None, typer.Option(
-    "--out", help="Where to write the paper (default: beside the workbook).", dir_okay=False)]
+    "--out", metavar="FILE.docx", help="Where to write the paper (default: beside the "
+    "workbook).", dir_okay=False)]
 TemplateOption = Annotated[Path | None, typer.Option(
-    "--template", help="A restyled .docx template (default: report_templates/).",
-    dir_okay=False)]
+    "--template", metavar="FILE.docx", help="A restyled Word template (default: the one in "
+    "report_templates/).", dir_okay=False)]
 CheckOption = Annotated[Path | None, typer.Option(
-    "--check-template", help="Only check this template: list every name it uses that the "
-    "paper does not provide (with WORKBOOK, names inside loops too).", dir_okay=False)]
+    "--check-template", metavar="FILE.docx", help="Only check this template: list every name "
+    "it uses that the paper does not provide (give WORKBOOK too to check the names inside "
+    "loops).", dir_okay=False)]
 TodayOption = Annotated[dt.datetime | None, typer.Option(
-    "--today", formats=["%Y-%m-%d"], help="The date at which overdue activities, risks and "
-    "actions are judged (default: today).")]
+    "--today", metavar="DATE", formats=["%Y-%m-%d", "%d/%m/%Y"], help="The date at which "
+    "overdue activities, risks and actions are judged, as 2026-11-25 or 25/11/2026 (default: "
+    "today).")]
 
 
 def _day(value: dt.datetime | None) -> dt.date | None:
@@ -37,22 +44,31 @@ def _day(value: dt.datetime | None) -> dt.date | None:
 
 def _check(template: Path, workbook: Path | None, kind: str, period: str | None,
            today: dt.date | None) -> None:
-    from .cli import out
+    from .cli import err, out
     from .errors import UnusableInput
-    from .papers import check_template, paper_context
+    from .papers import BOARD_NAMES, PACK_NAMES, check_template, paper_context
 
     context = paper_context(workbook, kind, period=period, today=today,
                             draw=False) if workbook else None
     missing = check_template(template, context, kind=kind)
     if missing:
+        err.print(f"Names that {template.name} uses and the {kind} does not provide:",
+                  markup=False)
         for name in missing:
-            out.print(f"  {name}", markup=False)
+            err.print(f"  {name}", markup=False)
+        other, command = (BOARD_NAMES - PACK_NAMES, "qa-xl paper board") if kind == "pack" \
+            else (PACK_NAMES - BOARD_NAMES, "qa-xl pack")
+        tops = {name.split(".")[0].split("[")[0] for name in missing}
+        action = (f"it looks like the other paper's template: check it with {command} "
+                  "--check-template" if tops <= other else
+                  "correct them in Word (report_templates/README.md lists every name)")
         raise UnusableInput(f"the template uses {len(missing)} name(s) that the {kind} does not "
-                            f"provide: {', '.join(missing)}", file=template,
-                            action="correct them in Word (report_templates/README.md lists "
-                            "every name)")
-    scope = "every name it uses" if workbook else "every top-level name it uses"
-    out.print(f"Template OK: {scope} is in the {kind}'s context.", markup=False)
+                            f"provide: {', '.join(missing)}", file=template, action=action)
+    if workbook:
+        out.print(f"Template OK: every name it uses is in the {kind}'s context.", markup=False)
+    else:
+        out.print(f"Template OK: every top-level name it uses is in the {kind}'s context. "
+                  "Give the workbook as well to check the names inside loops.", markup=False)
 
 
 def _workbook(workbook: Path | None, command: str) -> Path:
@@ -81,11 +97,11 @@ def pack(workbook: WorkbookArg = None, period: PeriodOption = None, out: OutOpti
     console.print(f"Wrote {path}", markup=False)
 
 
-def board(workbook: WorkbookArg = None, period: PeriodOption = None, out: OutOption = None,
+def board(workbook: WorkbookArg = None, period: HalfOption = None, out: OutOption = None,
           template: TemplateOption = None, check_template: CheckOption = None,
           today: TodayOption = None) -> None:
-    """Write the half-yearly Board performance report (Word); --period takes a half-year,
-    e.g. 2026-27 H1."""
+    """Write the half-yearly Board performance report (Word) from the workbook and the Board
+    report template."""
     if check_template:
         _check(check_template, workbook, "board", period, _day(today))
         return
@@ -102,8 +118,10 @@ def board(workbook: WorkbookArg = None, period: PeriodOption = None, out: OutOpt
 
 def register(app: typer.Typer) -> None:
     """Add ``pack`` and the ``paper`` group (``paper board``) to the command line."""
-    app.command("pack")(pack)
+    app.command("pack", short_help="Write the quarterly Q&PC pack (Word).")(pack)
     paper = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                        help="Other committee papers.")
-    paper.command("board")(board)
+                        help="Committee papers other than the Q&PC pack: the Board's "
+                        "half-yearly performance report.",
+                        short_help="Other papers: the Board report.")
+    paper.command("board", short_help="Write the half-yearly Board report (Word).")(board)
     app.add_typer(paper, name="paper")

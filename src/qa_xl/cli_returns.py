@@ -12,13 +12,16 @@ def register(app: typer.Typer) -> None:
     returns = typer.Typer(no_args_is_help=True, help="Issue and import partner returns.")
 
     @returns.command("issue")
-    def issue(workbook: Annotated[Path, typer.Argument(help="The master workbook.")],
-              period: Annotated[str, typer.Option(help="The period, e.g. 2026-27 Q2.")],
+    def issue(workbook: Annotated[Path, typer.Argument(metavar="WORKBOOK",
+                                                       help="The master workbook.")],
+              period: Annotated[str, typer.Option(
+                  metavar="PERIOD", help="The period, e.g. 2026-27 Q2.")],
               out: Annotated[Path | None, typer.Option(
-                  help="Folder for the returns (default: returns/<period> beside the "
-                  "workbook).")] = None,
+                  metavar="FOLDER", help="Folder for the returns (default: "
+                  "returns/<period> beside the workbook).")] = None,
               partner: Annotated[list[str] | None, typer.Option(
-                  help="Only this partner_id (repeat for several).")] = None) -> None:
+                  metavar="PARTNER_ID", help="Only this partner_id (repeat for several).")
+              ] = None) -> None:
         """Write one macro-free return workbook per partner for the period."""
         from .cli import out as console
         from .periods import Period
@@ -39,8 +42,10 @@ def register(app: typer.Typer) -> None:
             console.print(f"Nothing due for {', '.join(skipped)}: no return written for them.")
 
     @returns.command("import")
-    def import_(workbook: Annotated[Path, typer.Argument(help="The master workbook.")],
-                files: Annotated[list[Path], typer.Argument(help="Completed return files.")]
+    def import_(workbook: Annotated[Path, typer.Argument(metavar="WORKBOOK",
+                                                         help="The master workbook.")],
+                files: Annotated[list[Path], typer.Argument(
+                    metavar="FILE...", help="Completed return files.")]
                 ) -> None:
         """Check each return and import the valid ones (all in one save)."""
         from rich.markup import escape

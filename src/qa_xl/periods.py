@@ -54,7 +54,7 @@ class Period:
         ``2026-2027 q2`` or ``2026-27  Q2``. The workbook's cells are read strictly
         (:meth:`parse`), so that every stored period has one spelling."""
         tidy = " ".join(str(text).split()).upper() if text is not None else ""
-        tidy = re.sub(r"^(\d{4})\s*[-/–]\s*(?:\d{2})?(\d{2})\b", r"\1-\2", tidy)
+        tidy = re.sub(r"^(\d{4})\s*[-/–]\s*(?:\d{2})?(\d{2})(?!\d)", r"\1-\2", tidy)
         tidy = re.sub(r"\s*([QH])\s*([1-4])$", r" \1\2", tidy)
         try:
             return cls.parse(tidy)

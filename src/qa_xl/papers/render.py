@@ -149,11 +149,13 @@ def _swap_pictures(tpl: Any, pictures: Callable[[], list[Chart]] | None) -> None
         image_part._blob = drawn[index].png
 
 
-def _template_path(template: Path | str | None, default: str) -> Path:
+def _template_path(template: Path | str | None, default: str, *,
+                   checking: bool = False) -> Path:
     path = Path(template) if template else TEMPLATE_DIR / default
     if not path.is_file():
         raise UnusableInput("the template does not exist", file=path,
-                            action="give the path of a .docx template, or omit --template to "
+                            action="give the path of the .docx template to check" if checking
+                            else "give the path of a .docx template, or omit --template to "
                             "use the standard one")
     if path.suffix.lower() != ".docx":
         raise UnusableInput(f"a {path.suffix or 'file without extension'} is not a Word "
@@ -282,9 +284,20 @@ def _out_path(out: Path | str | None, data_folder: Path | None, name: str) -> Pa
     return (data_folder or Path.cwd()) / name
 
 
+def _check_out(out: Path | str | None) -> None:
+    """A paper is a Word document: a .pdf (or any other) name would give a file that does not
+    open as what its name says."""
+    if out and Path(out).suffix.lower() != ".docx":
+        suffix = Path(out).suffix or "a file without extension"
+        raise UnusableInput(f"a paper is a Word document, not {suffix}", file=out,
+                            action="give --out a name ending .docx (Word saves it as PDF "
+                            "when a PDF is needed)")
+
+
 def _build(workbook: str | Path | Store, kind: str, period: str | None, out: Path | None,
            template: Path | None, today: dt.date | None) -> Path:
     """Read, build the context, render while the charts are drawn, put the charts in, save."""
+    _check_out(out)
     template_path = _template_path(template, PACK_TEMPLATE if kind == "pack" else
                                    BOARD_TEMPLATE)
     charts.warm_up()  # the workers import matplotlib while the workbook is read
@@ -326,7 +339,7 @@ def template_names(template: Path | str) -> set[str]:
     """The top-level names a template uses (body, headers and footers)."""
     import jinja2
 
-    path = _template_path(template, PACK_TEMPLATE)
+    path = _template_path(template, PACK_TEMPLATE, checking=True)
     try:
         return set(_open_template(path).get_undeclared_template_variables(jinja2.Environment()))
     except jinja2.TemplateSyntaxError as exc:
@@ -346,7 +359,7 @@ def check_template(template: Path | str, context: dict[str, Any] | None = None, 
     """
     import jinja2
 
-    path = _template_path(template, PACK_TEMPLATE)
+    path = _template_path(template, PACK_TEMPLATE, checking=True)
     names = template_names(path)
     known = set(context) if context is not None else set(
         PACK_NAMES if kind == "pack" else BOARD_NAMES)
