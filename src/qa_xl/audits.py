@@ -12,7 +12,10 @@ Every rule below is deliberately simple enough for an officer to check by hand:
   "management oversight"), that appears in the areas for development of at least two
   different audits. Very general words (child, case, practice... see ``GENERIC``) count only
   inside a pair, and a single word is not listed when it only ever appears inside a listed pair
-  with the same audits.
+  with the same audits. Nor is a theme listed when every text that mentions it also mentions a
+  theme listed before it, in at least the same audits ("delay" in "Delay in holding the
+  strategy discussion", after "strategy discussion"): the example wording shown with each
+  theme already says it.
 * **Recommendations without an action** — a recommendation (per audit, repeated rows counted
   once) has an action when some action in tblActions either names the audit's id (e.g.
   ``MA2026Q1``) as a word in its finding or action, or contains the recommendation's text in its
@@ -175,9 +178,10 @@ def recurring_themes(df: pd.DataFrame, min_audits: int = 2) -> pd.DataFrame:
     """Themes in areas for development found in at least ``min_audits`` different audits.
 
     Columns: theme, audits (how many), audit_ids (comma-separated), gradings (rows mentioning
-    it), example (the area for development that mentions it most often, so that a reader sees
-    "recorded" as "Management oversight not recorded on file."). Most widespread first; pairs
-    before single words. See the module notes for the method.
+    it), example (the area for development that mentions it most often among those no theme
+    before it mentions, so that a reader sees "recorded" as "Voice of the child not recorded
+    in the plan."). Most widespread first; pairs before single words. See the module notes for
+    the method.
     """
     audits_of: dict[str, set[str]] = {}
     rows_of: dict[str, int] = {}
@@ -193,12 +197,18 @@ def recurring_themes(df: pd.DataFrame, min_audits: int = 2) -> pd.DataFrame:
     kept = {t: a for t, a in kept.items() if " " in t or not any(
         t in p.split() and kept[p] == a for p in pairs)}
     rows = [{"theme": t, "audits": len(a), "audit_ids": ", ".join(sorted(a)),
-             "gradings": rows_of[t], "example": max(texts_of[t], key=texts_of[t].get)}
-            for t, a in kept.items()]
+             "gradings": rows_of[t], "example": ""} for t, a in kept.items()]
     out = pd.DataFrame(rows, columns=["theme", "audits", "audit_ids", "gradings", "example"])
     out["words"] = out["theme"].str.count(" ") + 1
     out = out.sort_values(["audits", "words", "gradings", "theme"],
                           ascending=[False, False, False, True])
+    listed: dict[str, str] = {}  # theme -> its example: the commonest text not yet shown
+    for theme in out["theme"]:
+        new = {text: n for text, n in texts_of[theme].items() if not any(
+            k in themes_in(text) and audits_of[k] >= audits_of[theme] for k in listed)}
+        if new:
+            listed[theme] = max(new, key=new.get)
+    out = out[out["theme"].isin(listed)].assign(example=lambda f: f["theme"].map(listed))
     return out.drop(columns="words").reset_index(drop=True)
 
 
