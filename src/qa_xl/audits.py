@@ -197,8 +197,8 @@ def recurring_themes(df: pd.DataFrame, min_audits: int = 2) -> pd.DataFrame:
     kept = {t: a for t, a in kept.items() if " " in t or not any(
         t in p.split() and kept[p] == a for p in pairs)}
     rows = [{"theme": t, "audits": len(a), "audit_ids": ", ".join(sorted(a)),
-             "gradings": rows_of[t], "example": ""} for t, a in kept.items()]
-    out = pd.DataFrame(rows, columns=["theme", "audits", "audit_ids", "gradings", "example"])
+             "gradings": rows_of[t]} for t, a in kept.items()]
+    out = pd.DataFrame(rows, columns=["theme", "audits", "audit_ids", "gradings"])
     out["words"] = out["theme"].str.count(" ") + 1
     out = out.sort_values(["audits", "words", "gradings", "theme"],
                           ascending=[False, False, False, True])

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import schema as S
 from .errors import DataError
-from .periods import Period, PeriodError, kind_of_frequency
+from .periods import Period, PeriodError, frequency_kinds, period_kinds, period_or_none
 from .rag import RED, rag_series
 from .store import Store, read_lists, read_returns, read_table, status_cells
 
@@ -80,7 +80,7 @@ def _suspects(col: S.Column, series: pd.Series, allowed: set[str] | None) -> pd.
         bad |= ~present.astype(str).str.match(S.ID_PATTERN.pattern).reindex(
             series.index, fill_value=True)
     elif col.kind == S.PERIOD:
-        good = {v for v in present.unique() if _period(v) is not None}
+        good = {v for v in present.unique() if period_or_none(v) is not None}
         bad |= ~series.isin(good) & ~missing
     elif allowed is not None:
         bad |= ~present.astype(str).str.casefold().isin(allowed).reindex(
@@ -204,18 +204,8 @@ def _reporting_partner(df: pd.DataFrame) -> pd.Series:
 
 
 def _wrong_frequency(df: pd.DataFrame) -> pd.Series:
-    kinds = {p: (_period(p).kind if _period(p) else None) for p in df["period"].dropna().unique()}
-    wanted = {f: _frequency_kind(f) for f in df["frequency"].dropna().unique()}
-    have = df["period"].map(kinds)
-    want = df["frequency"].map(wanted)
+    have, want = period_kinds(df["period"]), frequency_kinds(df["frequency"])
     return have.notna() & want.notna() & (have != want)
-
-
-def _frequency_kind(frequency: str) -> str | None:
-    try:
-        return kind_of_frequency(frequency)
-    except PeriodError:
-        return None
 
 
 def _red(df: pd.DataFrame) -> pd.Series:
@@ -230,13 +220,6 @@ def _reporting(text: Any) -> set[str] | None:
     if _missing(text) or str(text).strip().lower() == "all":
         return None
     return {p.strip() for p in str(text).split(",") if p.strip()}
-
-
-def _period(text: Any) -> Period | None:
-    try:
-        return Period.parse(text)
-    except PeriodError:
-        return None
 
 
 def check_indicators(indicators: S.Table, partner_ids: set[str]) -> Iterator[Finding]:
@@ -284,7 +267,7 @@ def check_config(config: S.Table) -> Iterator[Finding]:
     if "current_period" in keys:
         row = keys["current_period"]
         value = config.df.at[row, "value"]
-        if _period(value) is None:
+        if period_or_none(value) is None:
             yield finding(ERROR, config, "value", row, "period",
                           f"current_period {value!r} is not a period such as 2026-27 Q2.")
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema as S
-from .periods import Period, PeriodError, kind_of_frequency
+from .periods import Period, PeriodError, frequency_kinds, period_kinds, period_or_none
 from .rag import direction_series, rag_series
 from .store import Store, read_returns, read_settings, read_table, status_cells
 
@@ -68,35 +68,15 @@ def expected_partners(indicators: pd.DataFrame, partners: pd.DataFrame) -> dict[
     return out
 
 
-def _period_kinds(periods: pd.Series) -> pd.Series:
-    kinds = {}
-    for p in periods.dropna().unique():
-        try:
-            kinds[p] = Period.parse(p).kind
-        except PeriodError:
-            kinds[p] = None
-    return periods.map(kinds)
-
-
-def _frequency_kinds(frequency: pd.Series) -> pd.Series:
-    def kind(f: Any) -> str | None:
-        try:
-            return kind_of_frequency(f)
-        except PeriodError:
-            return None
-
-    return frequency.map({f: kind(f) for f in frequency.dropna().unique()})
-
-
 def consolidate(returns: pd.DataFrame, indicators: pd.DataFrame, partners: pd.DataFrame,
                 current: Period) -> pd.DataFrame:
     """tblRollup: every indicator in every period of its frequency up to ``current``."""
     ind = indicators.dropna(subset=["indicator_id"]).drop_duplicates("indicator_id")
-    ind = ind.assign(kind=_frequency_kinds(ind["frequency"])).dropna(subset=["kind"])
+    ind = ind.assign(kind=frequency_kinds(ind["frequency"])).dropna(subset=["kind"])
     expected = expected_partners(ind, partners)
     rows = returns.dropna(subset=["indicator_id", "period"]).merge(
         ind[["indicator_id", "aggregation", "kind"]], on="indicator_id", how="inner")
-    rows = rows[_period_kinds(rows["period"]) == rows["kind"]]
+    rows = rows[period_kinds(rows["period"]) == rows["kind"]]
     pairs = pd.DataFrame([(i, p) for i, ids in expected.items() for p in ids],
                          columns=["indicator_id", "partner_id"]).astype("string")
     rows = rows.merge(pairs, on=["indicator_id", "partner_id"], how="inner")
@@ -201,10 +181,8 @@ def compliance(returns: pd.DataFrame, indicators: pd.DataFrame, partners: pd.Dat
 
 
 def _canonical(text: Any) -> str | None:
-    try:
-        return str(Period.parse(text))
-    except PeriodError:
-        return None
+    period = period_or_none(text)
+    return None if period is None else str(period)
 
 
 def rollup(workbook: str | Path | Store, *, write: bool = True, quarters: int = 8,

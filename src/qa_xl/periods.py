@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 _PATTERN = re.compile(r"^\s*(\d{4})-(\d{2})(?:[ _]([QH])([1-4]))?\s*$")
 
@@ -126,3 +127,22 @@ def period_or_none(text: object) -> Period | None:
         return Period.parse(text)
     except PeriodError:
         return None
+
+
+def frequency_kind_or_none(frequency: object) -> str | None:
+    try:
+        return kind_of_frequency(str(frequency))
+    except PeriodError:
+        return None
+
+
+def period_kinds(periods: Any) -> Any:
+    """A pandas Series of period texts as their kinds ("Q", "H", "Y"; None where the text is
+    not a period), each distinct text parsed once."""
+    return periods.map({p: getattr(period_or_none(p), "kind", None)
+                        for p in periods.dropna().unique()})
+
+
+def frequency_kinds(frequencies: Any) -> Any:
+    """A pandas Series of indicator frequencies as period kinds (None where unknown)."""
+    return frequencies.map({f: frequency_kind_or_none(f) for f in frequencies.dropna().unique()})

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .. import schema as S
 from ..errors import DataError, UnusableInput
-from ..periods import Period, PeriodError, sequence
+from ..periods import Period, PeriodError, period_or_none, sequence
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -314,28 +314,23 @@ def _opened(workbook: str | Path | Store, quarter_of: Callable[[dict[str, Any]],
             store.close()
 
 
-
-
 def check_reportable(data: _Data, covered: Period, *, asked: bool) -> None:
     """Refuse a period the workbook has nothing to say about, rather than write a paper that
     calls every partner's return missing: one that starts after both the latest return and
     Config's current_period, or ends before the first return. A workbook without any return
     yet is let through (its paper says so)."""
-    from ..periods import period_or_none
-
     periods = [p for p in map(period_or_none, data.returns["period"].dropna().unique()) if p]
     if not periods:
         return
     first = min(periods, key=lambda p: p.start)
-    latest = max(periods, key=lambda p: p.end)
+    last_return = max(periods, key=lambda p: p.end)
     current = period_or_none(data.settings.get("current_period"))
-    if current is not None and current.end > latest.end:
-        latest = current
+    latest = max(last_return, current or last_return, key=lambda p: p.end)
     error = UnusableInput if asked else DataError
     where = "--period" if asked else "current_period on the Config sheet"
     if covered.start > latest.end:
         raise error(f"there is nothing to report for {covered} yet: the latest returns are "
-                    f"for {max(periods, key=lambda p: p.end)} and the current period is "
+                    f"for {last_return} and the current period is "
                     f"{current or 'not set'}", file=data.label,
                     action=f"give {where} up to {latest}")
     if covered.end < first.start:
