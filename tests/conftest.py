@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from qa_xl.build import new
-from qa_xl.config import load_config
 from qa_xl.example import demo
+from qa_xl.framework import load_config
+from qa_xl.workbook.build import new
 
 TEST_SECRET = "5a17" * 16  # the test masters' return_secret
 

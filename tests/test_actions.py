@@ -11,7 +11,8 @@ import datetime as dt
 
 import pytest
 
-from qa_xl import actions as X, schema as S
+from qa_xl.programme import actions as X
+from qa_xl.workbook import schema as S
 
 D = dt.date
 TODAY = D(2026, 6, 1)

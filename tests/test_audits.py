@@ -11,7 +11,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from qa_xl import audits as A, schema as S
+from qa_xl.programme import audits as A
+from qa_xl.workbook import schema as S
 
 D = dt.date
 TODAY = D(2026, 9, 1)

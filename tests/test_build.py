@@ -10,11 +10,11 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from libreoffice import convert
-from qa_xl import schema as S
-from qa_xl.build import new
-from qa_xl.errors import UnusableInput
-from qa_xl.filestore import FileStore
-from qa_xl.store import read_lists, read_table
+from qa_xl.core.errors import UnusableInput
+from qa_xl.workbook import schema as S
+from qa_xl.workbook.build import new
+from qa_xl.workbook.filestore import FileStore
+from qa_xl.workbook.store import read_lists, read_table
 
 CONTRACT_SHEETS = ["Start", "Config", "Partners", "Indicators", "Rollup", "Timetable", "Risks",
                    "Audits", "Voice", "Actions", "ContentAreas", "ImportLog", "Validation",

@@ -9,8 +9,8 @@ import io
 import pytest
 from PIL import Image
 
-from qa_xl import charts
-from qa_xl.charts import HeatSpec, SpcSpec, TrendSpec, format_value
+from qa_xl.papers import charts, drawing
+from qa_xl.papers.charts import HeatSpec, SpcSpec, TrendSpec, format_value
 
 QUARTERS = tuple(f"{2024 + i // 4}-{(25 + i // 4) % 100:02d} Q{i % 4 + 1}" for i in range(12))
 BANDS = (("Low", 1, 4), ("Medium", 5, 9), ("High", 10, 15), ("Very high", 16, 25))
@@ -57,7 +57,7 @@ def test_trend_alt_edge_cases(values, target, expected):
 
 
 def test_trend_chart_is_a_sparkline_png_of_the_expected_size():
-    chart = charts.trend_chart(TrendSpec("X", QUARTERS, tuple(range(12)), "Count", 6))
+    chart = drawing.trend_chart(TrendSpec("X", QUARTERS, tuple(range(12)), "Count", 6))
     image = _image(chart)
     width_mm, height_mm = charts.TREND_MM
     assert chart.png.startswith(b"\x89PNG") and chart.title == "Trend: X"
@@ -70,7 +70,7 @@ def test_trend_chart_is_a_sparkline_png_of_the_expected_size():
 def test_spc_chart_marks_improvement_and_writes_the_verdicts():
     values = (50, 51, 49, 50, 52, 48, 50, 51, 49, 50, 51, 90)  # the last point is far above
     spec = SpcSpec("Referrals seen", QUARTERS, values, "Count", "increase", 52)
-    chart = charts.spc_chart(spec)
+    chart = drawing.spc_chart(spec)
     assert "Special cause points: 1 improvement, 11 concern." in chart.alt  # and a shift
     assert "Variation: Special cause variation – improvement (higher is better)." in chart.alt
     assert "Assurance: Hit and miss" in chart.alt
@@ -83,7 +83,7 @@ def test_spc_chart_marks_improvement_and_writes_the_verdicts():
 
 def test_spc_chart_marks_concern_in_orange():
     values = (50, 51, 49, 50, 52, 48, 50, 51, 49, 50, 51, 10)
-    chart = charts.spc_chart(SpcSpec("Y", QUARTERS, values, "Count", "increase"))
+    chart = drawing.spc_chart(SpcSpec("Y", QUARTERS, values, "Count", "increase"))
     assert "11 improvement, 1 concern" in chart.alt and "No target set" in chart.alt
     assert "Variation: Special cause variation – concern (higher is better)." in chart.alt
     assert _has_colour(_image(chart), charts.OKABE_ITO["orange"])
@@ -103,7 +103,7 @@ def test_heat_alt_lists_every_occupied_cell_highest_first():
 def test_heat_map_shades_bands_lightest_for_the_lowest():
     assert [charts.band_colour(name, BANDS) for name, _, _ in BANDS] == list(
         charts.BAND_COLOURS[:4])
-    chart = charts.heat_map_chart(HeatSpec((("R1", 5, 5, "Very high"),), BANDS))
+    chart = drawing.heat_map_chart(HeatSpec((("R1", 5, 5, "Very high"),), BANDS))
     assert chart.title == "Risk heat map"
     assert _has_colour(_image(chart), charts.OKABE_ITO["vermillion"])
 
@@ -111,9 +111,9 @@ def test_heat_map_shades_bands_lightest_for_the_lowest():
 def test_workers_draw_the_same_charts_as_this_process():
     specs = [TrendSpec(f"T{i}", QUARTERS, tuple(float(i + j) for j in range(12)), "Count")
              for i in range(6)] + [SpcSpec("S", QUARTERS, tuple(range(12)), "Count", "decrease")]
-    here = [charts.draw(spec) for spec in specs]
-    there = charts.draw_all(specs)
-    assert charts._POOL is None  # the workers stopped
+    here = [drawing.draw(spec) for spec in specs]
+    there = drawing.draw_all(specs)
+    assert drawing._POOL is None  # the workers stopped
     assert [c.alt for c in there] == [c.alt for c in here]
     assert [_image(c).size for c in there] == [_image(c).size for c in here]
     assert [c.png for c in there] == [c.png for c in here]
@@ -130,10 +130,10 @@ def test_spc_chart_draws_its_grid_tick_marks_and_words():
     (reused lines and cached text masks): each must still be where the axes say."""
     values = (50, 51, 49, 50, 52, 48, 50, 51, 49, 50, 51, 53)
     spec = SpcSpec("Referrals seen", QUARTERS, values, "Count", "increase", None)
-    image = _image(charts.spc_chart(spec))
-    figure = charts._FIGURES["spc"]
+    image = _image(drawing.spc_chart(spec))
+    figure = drawing._FIGURES["spc"]
     ax, height = figure.ax, image.height
-    low, high, ticks = charts._y_range([*values, *figure.limits["upl"][0].get_ydata(),
+    low, high, ticks = drawing._y_range([*values, *figure.limits["upl"][0].get_ydata(),
                                         *figure.limits["lpl"][0].get_ydata()], "Count")
     assert ax.get_ylim() == (low, high)
     (left, _), (right, _) = ax.transAxes.transform([(0, 0), (1, 0)])
@@ -146,7 +146,7 @@ def test_spc_chart_draws_its_grid_tick_marks_and_words():
         assert light_grey > (right - left) / 3, f"no grid line at {tick}"
         mark = [image.getpixel((int(left) - d, r)) for d in (1, 2) for r in (row - 1, row, row + 1)]
         assert any(sum(p) < 3 * 0x80 for p in mark), f"no tick mark at {tick}"
-    for i in charts._x_ticks(spec.labels):
+    for i in drawing._x_ticks(spec.labels):
         x, y = ax.transData.transform((i, low))
         below = [image.getpixel((round(x) + dx, round(height - y) + dy)) for dx in (-1, 0, 1)
                  for dy in (1, 2)]
@@ -157,10 +157,10 @@ def test_spc_chart_draws_its_grid_tick_marks_and_words():
 
 
 def test_text_masks_are_reused_and_bounded(monkeypatch):
-    monkeypatch.setattr(charts, "MAX_MASKS", 3)
-    charts._MASKS.clear()
-    first = charts._text_mask("Q1", 7.5, False, "mt", charts.DPI)
-    assert charts._text_mask("Q1", 7.5, False, "mt", charts.DPI) is first
+    monkeypatch.setattr(drawing, "MAX_MASKS", 3)
+    drawing._MASKS.clear()
+    first = drawing._text_mask("Q1", 7.5, False, "mt", charts.DPI)
+    assert drawing._text_mask("Q1", 7.5, False, "mt", charts.DPI) is first
     for word in ("a", "b", "c", "d"):
-        charts._text_mask(word, 7.5, False, "mt", charts.DPI)
-    assert len(charts._MASKS) <= 3
+        drawing._text_mask(word, 7.5, False, "mt", charts.DPI)
+    assert len(drawing._MASKS) <= 3

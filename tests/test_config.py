@@ -1,4 +1,4 @@
-"""The configuration: the shipped defaults.toml reproduces the seed, and bad files are refused.
+"""The configuration: the shipped defaults.toml reproduces the framework, and bad files are refused.
 
 Every test loads the real shipped file and, where a user's file is involved, a real TOML file
 written to a temporary folder.
@@ -17,17 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from qa_xl import schema as S
-from qa_xl.config import (
-    ID_PATTERN,
-    STEP_COUNT,
-    Config,
-    ConfigError,
-    Indicator,
-    default_config_path,
-    load_config,
-)
-from qa_xl.errors import UnusableInput
+from qa_xl.core.errors import UnusableInput
+from qa_xl.core.ids import ID_PATTERN
+from qa_xl.framework import Config, ConfigError, Indicator, default_config_path, load_config
+from qa_xl.framework.records import STEP_COUNT
+from qa_xl.workbook import schema as S
 
 TODAY = dt.date(2026, 5, 10)  # a Sunday, in 2026-27 Q1
 
@@ -105,7 +99,7 @@ def test_the_default_loads(cfg):
 
 
 def test_loading_is_light_and_does_not_import_pandas():
-    code = ("import sys, time; t = time.perf_counter(); from qa_xl.config import load_config; "
+    code = ("import sys, time; t = time.perf_counter(); from qa_xl.framework import load_config; "
             "load_config(); print('pandas' in sys.modules, time.perf_counter() - t)")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -7,12 +7,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from qa_xl import schema as S
-from qa_xl.build import new
-from qa_xl.consolidate import compliance, consolidate, rollup
-from qa_xl.filestore import FileStore
-from qa_xl.periods import Period
-from qa_xl.store import read_table
+from qa_xl.collect.consolidate import compliance, consolidate, rollup
+from qa_xl.core.periods import Period
+from qa_xl.workbook import schema as S
+from qa_xl.workbook.build import new
+from qa_xl.workbook.filestore import FileStore
+from qa_xl.workbook.store import read_table
 
 Q1, Q2 = "2026-27 Q1", "2026-27 Q2"
 CURRENT = Period.parse(Q2)
@@ -122,7 +122,7 @@ def test_periods_typed_as_officers_write_them(typed):
 
 @pytest.mark.parametrize("typed", ["2026-27 Q7", "Q2", "2026-28 Q1", "26/27 Q2", ""])
 def test_period_typos_are_refused(typed):
-    from qa_xl.periods import PeriodError
+    from qa_xl.core.periods import PeriodError
 
     with pytest.raises(PeriodError, match=r"period|follow"):
         Period.typed(typed)

@@ -1,11 +1,12 @@
-"""Content areas through the five steps of the systemic approach (seed section 4), the
+"""Content areas through the five steps of the systemic approach (the framework's section 4), the
 what-good-looks-like statement, and priority areas with no indicator."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from qa_xl import content_areas as C, schema as S
+from qa_xl.programme import content_areas as C
+from qa_xl.workbook import schema as S
 
 TODAY = dt.date(2026, 4, 1)
 

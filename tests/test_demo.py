@@ -7,10 +7,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from qa_xl import actions, risks, schema as S, timetable, voice
 from qa_xl.example import demo
-from qa_xl.filestore import FileStore
-from qa_xl.store import read_returns, read_table
+from qa_xl.programme import actions, risks, timetable, voice
+from qa_xl.workbook import schema as S
+from qa_xl.workbook.filestore import FileStore
+from qa_xl.workbook.store import read_returns, read_table
 
 
 @pytest.fixture(scope="module")

@@ -16,15 +16,15 @@ from docx.oxml.ns import qn
 
 from libreoffice import convert
 from qa_xl import papers
-from qa_xl.charts import format_value
 from qa_xl.cli import main as cli_main
-from qa_xl.consolidate import rollup
-from qa_xl.errors import UnusableInput, WorkbookLocked
+from qa_xl.collect.consolidate import rollup
+from qa_xl.core.errors import UnusableInput, WorkbookLocked
+from qa_xl.core.periods import Period
 from qa_xl.example import demo
-from qa_xl.filestore import FileStore
-from qa_xl.periods import Period
-from qa_xl.schema import INDICATORS, return_schema
-from qa_xl.store import read_returns, read_settings, read_table
+from qa_xl.papers.charts import format_value
+from qa_xl.workbook.filestore import FileStore
+from qa_xl.workbook.schema import INDICATORS, return_schema
+from qa_xl.workbook.store import read_returns, read_settings, read_table
 
 PACK_SECTIONS = [
     "Summary: key findings, good practice, risks and improvements",

@@ -12,7 +12,7 @@ import time
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from qa_xl.personal_data import (
+from qa_xl.core.personal_data import (
     DATE_OF_BIRTH,
     EMAIL,
     KINDS,

@@ -16,8 +16,8 @@ from openpyxl.drawing.image import Image
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import PatternFill
 
-from qa_xl.checks import validate
-from qa_xl.consolidate import rollup
+from qa_xl.collect.consolidate import rollup
+from qa_xl.validation import validate
 
 matplotlib.use("Agg")
 

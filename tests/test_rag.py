@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from qa_xl.rag import direction, direction_series, rag, rag_series
+from qa_xl.core.rag import direction, direction_series, rag, rag_series
 
 CASES = [  # value, target, polarity, tolerance, expected
     (0.90, 0.85, "Higher is better", 0.05, "Green"),

@@ -18,14 +18,15 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from python_calamine import CalamineWorkbook
 
 from conftest import TEST_SECRET
-from qa_xl import schema as S
-from qa_xl.build import new
 from qa_xl.cli import main
-from qa_xl.consolidate import rollup
+from qa_xl.collect.consolidate import rollup
+from qa_xl.collect.importing import import_returns
+from qa_xl.collect.issue import issue_returns
 from qa_xl.example import fill_return
-from qa_xl.filestore import FileStore
-from qa_xl.returns import import_returns, issue_returns
-from qa_xl.store import read_returns, read_table
+from qa_xl.workbook import schema as S
+from qa_xl.workbook.build import new
+from qa_xl.workbook.filestore import FileStore
+from qa_xl.workbook.store import read_returns, read_table
 
 PERIOD = "2026-27 Q1"
 

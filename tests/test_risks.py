@@ -11,7 +11,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from qa_xl import risks as R, schema as S
+from qa_xl.programme import risks as R
+from qa_xl.workbook import schema as S
 
 D = dt.date
 TODAY = D(2026, 4, 1)  # first day of 2026-27

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from qa_xl.spc import MIN_POINTS, RULES, xmr
+from qa_xl.papers.spc import MIN_POINTS, RULES, xmr
 
 approx = pytest.approx
 

@@ -1,6 +1,6 @@
 """QA timetable: next due dates, status, forward plan, annual review and cadence checks.
 
-Every expected answer is worked out by hand from the seed's rules in the comment beside it.
+Every expected answer is worked out by hand from the framework's rules in the comment beside it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from qa_xl import schema as S, timetable as T
+from qa_xl.programme import timetable as T
+from qa_xl.workbook import schema as S
 
 D = dt.date
 

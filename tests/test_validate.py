@@ -8,10 +8,10 @@ import json
 import pandas as pd
 import pytest
 
-from qa_xl import schema as S
-from qa_xl.build import HEADER_ROW, new
-from qa_xl.checks import validate
 from qa_xl.cli import main
+from qa_xl.validation import validate
+from qa_xl.workbook import schema as S
+from qa_xl.workbook.build import HEADER_ROW, new
 
 TODAY = dt.date(2026, 11, 25)
 FIRST = HEADER_ROW + 2  # the sheet row of a table's first data row
@@ -114,8 +114,8 @@ def test_the_demo_workbook_has_no_errors(demo_master):
 
 
 def test_write_records_findings_on_the_validation_sheet(seeded):
-    from qa_xl.filestore import FileStore
-    from qa_xl.store import read_table
+    from qa_xl.workbook.filestore import FileStore
+    from qa_xl.workbook.store import read_table
 
     path, expected = seeded
     validate(path, today=TODAY, write=True)

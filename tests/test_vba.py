@@ -22,13 +22,14 @@ import xlwings as xw
 from python_calamine import CalamineWorkbook
 
 from libreoffice import soffice
-from qa_xl import vba
-from qa_xl.build import new
-from qa_xl.checks import validate
-from qa_xl.consolidate import rollup
-from qa_xl.errors import UnusableInput
+from qa_xl.collect.consolidate import rollup
+from qa_xl.collect.importing import import_returns
+from qa_xl.collect.issue import issue_returns
+from qa_xl.core.errors import UnusableInput
 from qa_xl.example import fill_return
-from qa_xl.returns import import_returns, issue_returns
+from qa_xl.validation import validate
+from qa_xl.workbook import template, vba
+from qa_xl.workbook.build import new
 from xl_remote import actions, remote_book
 
 HERE = Path(__file__).parent
@@ -165,18 +166,18 @@ def test_the_build_is_reproducible_and_leaves_no_scratch_files(tmp_path, monkeyp
 
 
 def test_the_committed_workbook_is_up_to_date(tmp_path):
-    rebuilt = vba.rebuild_workbook(tmp_path / "QA_Master.xlsm")
-    assert rebuilt.read_bytes() == vba.WORKBOOK.read_bytes(), (
+    rebuilt = template.rebuild_workbook(tmp_path / "QA_Master.xlsm")
+    assert rebuilt.read_bytes() == template.WORKBOOK.read_bytes(), (
         "workbook/QA_Master.xlsm is out of date: run python -m qa_xl.vba --rebuild-workbook")
 
 
 def test_the_template_holds_a_placeholder_secret_not_a_real_one():
-    from qa_xl.filestore import FileStore
-    from qa_xl.store import read_settings
+    from qa_xl.workbook.filestore import FileStore
+    from qa_xl.workbook.store import read_settings
 
-    settings = read_settings(FileStore(vba.WORKBOOK))
-    assert settings["return_secret"] == vba.TEMPLATE_SECRET
-    assert settings["workbook_id"] == vba.TEMPLATE_WORKBOOK_ID
+    settings = read_settings(FileStore(template.WORKBOOK))
+    assert settings["return_secret"] == template.TEMPLATE_SECRET
+    assert settings["workbook_id"] == template.TEMPLATE_WORKBOOK_ID
 
 
 # ------------------------------------------------------------------------------ the buttons
@@ -199,15 +200,19 @@ def vml_buttons(path: Path) -> list[dict[str, object]]:
 
 
 def test_each_button_is_bound_to_an_existing_sub_that_runs_its_function(xlsm):
-    from qa_xl import xl
+    import importlib
 
+    from qa_xl.excel import buttons as entry_points
+
+    assert vba.PYTHON_MODULE == "qa_xl.xl"  # every workbook already built calls this name
+    xl = importlib.import_module(vba.PYTHON_MODULE)
     found = {sub: command for path in MACROS for sub, command in subs(path).items()}
     buttons = vml_buttons(xlsm)
     assert [b["macro"] for b in buttons] == [b.sub for b in vba.BUTTONS]
     assert set(found) == {b.sub for b in vba.BUTTONS}  # no sub without its button
     for button in vba.BUTTONS:
         assert found[button.sub] == button.command
-        assert callable(getattr(xl, button.function))
+        assert getattr(xl, button.function) is getattr(entry_points, button.function)
     assert [b["caption"] for b in buttons] == ["Validate", "Roll up", "Issue returns",
                                                "Import returns", "Build Q&amp;PC pack",
                                                "Build Board report"]
@@ -307,7 +312,7 @@ def test_the_xlwings_conf_beside_the_workbook_names_the_worksheet_functions():
     import importlib
 
     conf = (vba.macros_dir() / "xlwings.conf").read_bytes()
-    assert (vba.WORKBOOK.parent / "xlwings.conf").read_bytes() == conf
+    assert (template.WORKBOOK.parent / "xlwings.conf").read_bytes() == conf
     (key, module), = re.findall(rb'^"([^"]+)","([^"]+)"\r$', conf, re.M)
     assert key == b"UDF MODULES"
     udfs = importlib.import_module(module.decode())

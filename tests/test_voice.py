@@ -12,7 +12,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from qa_xl import schema as S, voice as V
+from qa_xl.programme import voice as V
+from qa_xl.workbook import schema as S
 
 D = dt.date
 LISTENED = "Did I listen to you and take account of your views?"

@@ -16,13 +16,15 @@ import pandas as pd
 import pytest
 import xlwings as xw
 
-from qa_xl import schema as S, xl
-from qa_xl.checks import validate as check_file
-from qa_xl.consolidate import derived_columns, rollup as rollup_file
-from qa_xl.filestore import FileStore
-from qa_xl.store import STATUS_CELLS, frame_rows, read_settings, read_table
-from qa_xl.xl_udfs import QA_NEXT_DUE, QA_RAG, QA_RISK_SCORE
-from qa_xl.xlsxparts import write_workbook
+from qa_xl import xl  # the module name the buttons' VBA calls
+from qa_xl.collect.consolidate import derived_columns, rollup as rollup_file
+from qa_xl.excel import live
+from qa_xl.excel.udfs import QA_NEXT_DUE, QA_RAG, QA_RISK_SCORE
+from qa_xl.validation import validate as check_file
+from qa_xl.workbook import schema as S
+from qa_xl.workbook.filestore import FileStore
+from qa_xl.workbook.store import STATUS_CELLS, frame_rows, read_settings, read_table
+from qa_xl.workbook.xlsxparts import write_workbook
 from xl_remote import actions, remote_book, sheet_position
 
 FIRST_DATA_ROW = 4  # build.HEADER_ROW + 2: title, intro, header, then the rows
@@ -55,7 +57,7 @@ def to_excel(rows: list[list]) -> list[list]:
             return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
         if isinstance(v, dt.date):
             return v.isoformat()
-        return xl.excel_value(v)
+        return live.excel_value(v)
     return [[one(v) for v in row] for row in rows]
 
 
@@ -136,7 +138,7 @@ def test_validate_writes_the_findings_the_library_finds_and_marks_their_cells(de
     wanted = {}
     for severity in ("Warning", "Error"):  # an Error on the same cell wins
         for sheet, cell in expected.loc[expected["severity"] == severity, ["sheet", "cell"]].values:
-            wanted[(sheet, cell)] = xl.FILLS[severity].upper()
+            wanted[(sheet, cell)] = live.FILLS[severity].upper()
     assert marked(book) == wanted
     marked_sheets = expected["sheet"].nunique()
     bounded(book, tables=1, extra=marked_sheets)
@@ -273,11 +275,11 @@ def test_a_users_mistake_is_a_message_not_a_traceback(demo_master):
 
 
 def test_text_that_excel_would_turn_into_a_formula_or_number_goes_as_text():
-    assert xl.excel_value("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
-    assert xl.excel_value("+44 1902 555") == "'+44 1902 555"
-    assert xl.excel_value("12") == "'12" and xl.excel_value("1/2") == "'1/2"
-    assert xl.excel_value("TRUE") == "'TRUE"
-    assert xl.excel_value("2026-27 Q1") == "2026-27 Q1" and xl.excel_value(12.0) == 12.0
+    assert live.excel_value("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert live.excel_value("+44 1902 555") == "'+44 1902 555"
+    assert live.excel_value("12") == "'12" and live.excel_value("1/2") == "'1/2"
+    assert live.excel_value("TRUE") == "'TRUE"
+    assert live.excel_value("2026-27 Q1") == "2026-27 Q1" and live.excel_value(12.0) == 12.0
 
 
 # ---------------------------------------------------------------------------- the returns
@@ -290,7 +292,7 @@ def _set_config(path: Path, key: str, value: object) -> None:
 
 
 def test_issue_returns_writes_the_files_the_library_writes(demo_master, tmp_path):
-    from qa_xl.returns import issue_returns
+    from qa_xl.collect.issue import issue_returns
 
     folder = tmp_path / "issued"
     _set_config(demo_master, "returns_folder", str(folder))
@@ -307,7 +309,7 @@ def test_issue_returns_writes_the_files_the_library_writes(demo_master, tmp_path
 
 
 def test_import_returns_from_the_returns_folder(demo_master, _demo_template, tmp_path):
-    from qa_xl.returns import import_returns
+    from qa_xl.collect.importing import import_returns
 
     folder = tmp_path / "completed"
     folder.mkdir()
@@ -390,7 +392,7 @@ def test_build_board_report_saves_the_paper_and_says_where(demo_master, tmp_path
 # -------------------------------------------------------------------- worksheet functions
 
 def test_qa_rag_agrees_with_the_library():
-    from qa_xl.rag import rag
+    from qa_xl.core.rag import rag
 
     cases = [(0.9, 0.85, "Higher is better", 0.05), (0.82, 0.85, "Higher is better", 0.05),
              (0.7, 0.85, "Higher is better", 0.05), (12.0, 10.0, "Lower is better", 1.0),
@@ -404,7 +406,7 @@ def test_qa_rag_agrees_with_the_library():
 
 
 def test_qa_risk_score_agrees_with_the_library():
-    from qa_xl.risks import score
+    from qa_xl.programme.risks import score
 
     assert [QA_RISK_SCORE(float(lik), float(imp)) for lik, imp in ((1, 1), (4, 5), (5, 5))] == [
         score(1, 1), score(4, 5), score(5, 5)] == [1, 20, 25]
@@ -414,7 +416,7 @@ def test_qa_risk_score_agrees_with_the_library():
 
 
 def test_qa_next_due_agrees_with_the_library():
-    from qa_xl.timetable import next_due
+    from qa_xl.programme.timetable import next_due
 
     done = dt.datetime(2025, 8, 31)  # what Excel hands Python for a date cell
     for frequency in ("Quarterly", "Half-yearly", "Annual", "Every two years"):
@@ -430,17 +432,17 @@ def test_qa_next_due_agrees_with_the_library():
 def test_frames_have_the_types_the_live_store_reads(demo_master):
     """A table read through the live store types exactly as the same table from the file."""
     book = remote_book(demo_master)
-    live, file = xl.LiveStore(book), FileStore(demo_master)
+    in_excel, file = live.LiveStore(book), FileStore(demo_master)
     for schema in (S.CONFIG, S.INDICATORS, S.RISKS, S.TIMETABLE, S.return_schema("police")):
-        a, b = read_table(live, schema).df, read_table(file, schema).df
+        a, b = read_table(in_excel, schema).df, read_table(file, schema).df
         pd.testing.assert_frame_equal(a, b, check_dtype=True)
 
 
 def test_windows_marks_cells_with_few_multi_area_addresses():
-    cells = {f"D{r}": xl.FILLS["Error"] for r in range(4, 204)}
-    cells.update({"F7": xl.FILLS["Warning"], "B9": None})
-    chunks = list(xl._union_addresses(cells))
-    assert all(len(address) <= xl.WINDOWS_MAX_ADDRESS for _, address in chunks)
-    assert len(chunks) <= 2 + 200 * 5 // xl.WINDOWS_MAX_ADDRESS + 1
+    cells = {f"D{r}": live.FILLS["Error"] for r in range(4, 204)}
+    cells.update({"F7": live.FILLS["Warning"], "B9": None})
+    chunks = list(live._union_addresses(cells))
+    assert all(len(address) <= live.WINDOWS_MAX_ADDRESS for _, address in chunks)
+    assert len(chunks) <= 2 + 200 * 5 // live.WINDOWS_MAX_ADDRESS + 1
     covered = {(colour, cell) for colour, address in chunks for cell in address.split(",")}
     assert covered == {(colour, cell) for cell, colour in cells.items()}

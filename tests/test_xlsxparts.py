@@ -19,8 +19,8 @@ from hypothesis import given, settings, strategies as st
 from python_calamine import CalamineWorkbook
 
 from libreoffice import convert
-from qa_xl.errors import DataError, UnusableInput, WorkbookLocked
-from qa_xl.xlsxparts import TableWrite, check_not_locked, write_workbook
+from qa_xl.core.errors import DataError, UnusableInput, WorkbookLocked
+from qa_xl.workbook.xlsxparts import TableWrite, check_not_locked, write_workbook
 
 HEADER = ["Partner", "Count", "Score", "Due", "Done", "Note"]
 ROLLUP = "xl/worksheets/sheet2.xml"  # sheet order: Start, Rollup

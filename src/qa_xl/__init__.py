@@ -11,13 +11,13 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "new": "qa_xl.build",
+    "new": "qa_xl.workbook.build",
     "demo": "qa_xl.example",
-    "validate": "qa_xl.checks",
-    "rollup": "qa_xl.consolidate",
-    "issue_returns": "qa_xl.returns",
-    "import_returns": "qa_xl.returns",
-    "load_config": "qa_xl.config",
+    "validate": "qa_xl.validation",
+    "rollup": "qa_xl.collect.consolidate",
+    "issue_returns": "qa_xl.collect.issue",
+    "import_returns": "qa_xl.collect.importing",
+    "load_config": "qa_xl.framework",
 }
 __all__ = [*_EXPORTS, "__version__"]
 

@@ -10,7 +10,7 @@ seconds from the master workbook:
 2. **Context** (:func:`pack_context`, :func:`board_context`): a plain dict of words, numbers and
    lists of dicts. The look belongs to the template: nothing here knows a font or a colour
    except the names of cell fills (hex), because docxtpl shades a cell from the context.
-   Charts are :class:`qa_xl.charts.Chart` values (PNG bytes and alt text).
+   Charts are :class:`qa_xl.papers.charts.Chart` values (PNG bytes and alt text).
 3. **Render** the docxtpl template (``report_templates/*.docx``, Jinja2 tags an officer can
    restyle in Word) with ``StrictUndefined`` and autoescaping: a name the context lacks is an
    error naming the name and the template (:class:`UnusableInput`, exit 2), and data is only
@@ -21,41 +21,36 @@ seconds from the master workbook:
    core properties; heading styles and repeating header rows come from the template.
 
 Speed: the chart specs are worked out first and handed to a worker process
-(:mod:`qa_xl.charts`); the rest of the context is built and the template rendered with a
+(:mod:`qa_xl.papers.drawing`); the rest of the context is built and the template rendered with a
 one-pixel placeholder per chart while the worker draws, and the placeholders' bytes are
 swapped for the charts just before saving.
 
 ``report_templates/README.md`` documents every context variable; a test keeps it true.
+
+The names below are imported when first used, so that ``qa_xl.papers.drawing`` can start its
+chart worker before pandas is imported (:func:`qa_xl.papers.drawing.warm_up`).
 """
 
-from ..charts import format_value
-from .data import (
-    BOARD_TEMPLATE,
-    LIST_LIMIT,
-    PACK_TEMPLATE,
-    RAG_FILL,
-    SPC_MIN_POINTS,
-    STATUS_FILL,
-    TEMPLATE_DIR,
-    board_half,
-)
-from .render import (
-    BOARD_NAMES,
-    PACK_NAMES,
-    build_board_report,
-    build_pack,
-    check_template,
-    context_paths,
-    iter_pictures,
-    render,
-    template_names,
-)
-from .sections import board_context, pack_context, paper_context, risk_bands
+from __future__ import annotations
 
-__all__ = [
-    "BOARD_NAMES", "BOARD_TEMPLATE", "LIST_LIMIT", "PACK_NAMES", "PACK_TEMPLATE", "RAG_FILL",
-    "SPC_MIN_POINTS", "STATUS_FILL", "TEMPLATE_DIR", "board_context", "board_half",
-    "build_board_report", "build_pack", "check_template", "context_paths", "format_value",
-    "iter_pictures",
-    "pack_context", "paper_context", "render", "risk_bands", "template_names",
-]
+from typing import Any
+
+_EXPORTS = {
+    "format_value": "charts",
+    **dict.fromkeys(("BOARD_TEMPLATE", "LIST_LIMIT", "PACK_TEMPLATE", "RAG_FILL",
+                     "SPC_MIN_POINTS", "STATUS_FILL", "TEMPLATE_DIR", "board_half"), "data"),
+    **dict.fromkeys(("BOARD_NAMES", "PACK_NAMES", "build_board_report", "build_pack",
+                     "check_template", "context_paths", "iter_pictures", "render",
+                     "template_names"), "word"),
+    **dict.fromkeys(("board_context", "pack_context", "paper_context"), "contexts"),
+    "risk_bands": "sections",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(f"qa_xl.papers.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'qa_xl.papers' has no attribute {name!r}")

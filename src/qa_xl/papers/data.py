@@ -14,28 +14,21 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .. import schema as S
-from ..errors import DataError, UnusableInput
-from ..periods import Period, PeriodError, period_or_none, sequence
+from qa_xl.core.errors import DataError, UnusableInput
+from qa_xl.core.files import shipped_folder
+from qa_xl.core.periods import Period, PeriodError, period_or_none, sequence
+from qa_xl.workbook import schema as S
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from qa_xl.workbook.store import Store
 
 PACK_TEMPLATE = "qpc_pack.docx"
 BOARD_TEMPLATE = "board_report.docx"
 
 
-def _template_dir() -> Path:
-    """``report_templates/`` of the repository (an editable install: the officers' restyled
-    copies are used where they are) or the copy installed with the package
-    (``qa_xl/data/report_templates``, see pyproject.toml)."""
-    here = Path(__file__).resolve()
-    candidates = (here.parents[3] / "report_templates", here.parents[1] / "data" /
-                  "report_templates")
-    return next((c for c in candidates if (c / PACK_TEMPLATE).is_file()), candidates[0])
-
-
-TEMPLATE_DIR = _template_dir()
+# report_templates/ of the repository (officers' restyled copies are used where they are) or
+# the copy installed with the package (qa_xl/data/report_templates, see pyproject.toml).
+TEMPLATE_DIR = shipped_folder("report_templates", PACK_TEMPLATE)
 SPC_MIN_POINTS = 12
 LIST_LIMIT = 6  # bullets per summary list; the sections hold the rest
 
@@ -91,6 +84,11 @@ def _num(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(number) else number
+
+
+def _int(value: Any) -> int:
+    number = _num(value)
+    return 0 if number is None else int(number)
 
 
 def _date(value: Any) -> dt.date | None:
@@ -164,7 +162,7 @@ class _Data:
         self.settings, self.quarter, self.today = settings, quarter, today
 
     def _table(self, schema: Any) -> pd.DataFrame:
-        from ..store import read_table
+        from qa_xl.workbook.store import read_table
 
         return read_table(self.store, schema).df
 
@@ -178,7 +176,7 @@ class _Data:
 
     @cached_property
     def returns(self) -> pd.DataFrame:
-        from ..store import read_returns
+        from qa_xl.workbook.store import read_returns
 
         return read_returns(self.store).df
 
@@ -209,21 +207,21 @@ class _Data:
     @cached_property
     def oba_order(self) -> list[str]:
         """The three OBA questions in the framework's order (the Lists sheet keeps it)."""
-        from ..store import read_lists
+        from qa_xl.workbook.store import read_lists
 
         return [o for o in read_lists(self.store).get("oba_measure", []) if o]
 
     @cached_property
     def rollup(self) -> pd.DataFrame:
         """tblRollup up to the report's quarter, by the roll-up's own code."""
-        from ..consolidate import consolidate
+        from qa_xl.collect.consolidate import consolidate
 
         return consolidate(self.returns, self.indicators, self.partners, self.quarter)
 
     @cached_property
     def compliance(self) -> pd.DataFrame:
         """Return compliance over the last four quarters, by the roll-up's own code."""
-        from ..consolidate import compliance
+        from qa_xl.collect.consolidate import compliance
 
         return compliance(self.returns, self.indicators, self.partners,
                           sequence(self.quarter, 4), self.number("return_deadline_days", 30),
@@ -295,12 +293,12 @@ def board_half(period: str | None, settings: dict[str, Any], today: dt.date,
 def _opened(workbook: str | Path | Store, quarter_of: Callable[[dict[str, Any]], Period],
             today: dt.date) -> Iterator[_Data]:
     """The workbook open for reading (closed afterwards if opened here), as :class:`_Data`."""
-    from ..filestore import FileStore
-    from ..store import read_settings
+    from qa_xl.workbook.filestore import FileStore
+    from qa_xl.workbook.store import read_settings
 
     own = isinstance(workbook, str | Path)
     if own:
-        from ..xlsxparts import check_not_locked
+        from qa_xl.workbook.xlsxparts import check_not_locked
 
         check_not_locked(Path(workbook))  # Excel may hold edits not yet saved: say so
     store = FileStore(workbook) if own else workbook

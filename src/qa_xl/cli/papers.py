@@ -1,0 +1,127 @@
+"""``qa-xl pack`` and ``qa-xl paper board``: thin wrappers over :mod:`qa_xl.papers`.
+
+The chart workers are started before anything heavy is imported, so that they load
+matplotlib while this process loads pandas and reads the workbook (see
+:func:`qa_xl.papers.drawing.warm_up`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+WorkbookArg = Annotated[Path | None, typer.Argument(
+    help="The master workbook (.xlsx or .xlsm).", dir_okay=False, metavar="WORKBOOK",
+    show_default=False)]
+PeriodOption = Annotated[str | None, typer.Option(
+    "--period", metavar="QUARTER", help="The quarter to report on, e.g. 2026-27 Q2 or "
+    "2026/27 Q2 (default: current_period on the Config sheet).")]
+HalfOption = Annotated[str | None, typer.Option(
+    "--period", metavar="HALF-YEAR", help="The half-year to report on, e.g. 2026-27 H1 (a "
+    "quarter means its half-year; default: the latest complete by current_period).")]
+OutOption = Annotated[Path | None, typer.Option(
+    "--out", metavar="FILE.docx", help="Where to write the paper (default: beside the "
+    "workbook).", dir_okay=False)]
+TemplateOption = Annotated[Path | None, typer.Option(
+    "--template", metavar="FILE.docx", help="A restyled Word template (default: the one in "
+    "report_templates/).", dir_okay=False)]
+CheckOption = Annotated[Path | None, typer.Option(
+    "--check-template", metavar="FILE.docx", help="Only check this template: list every name "
+    "it uses that the paper does not provide (give WORKBOOK too to check the names inside "
+    "loops).", dir_okay=False)]
+TodayOption = Annotated[dt.datetime | None, typer.Option(
+    "--today", metavar="DATE", formats=["%Y-%m-%d", "%d/%m/%Y"], help="The date at which "
+    "overdue activities, risks and actions are judged, as 2026-11-25 or 25/11/2026 (default: "
+    "today).")]
+
+
+def _day(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value else None
+
+
+def _check(template: Path, workbook: Path | None, kind: str, period: str | None,
+           today: dt.date | None) -> None:
+    from qa_xl.cli.console import err, out
+    from qa_xl.core.errors import UnusableInput
+    from qa_xl.papers import BOARD_NAMES, PACK_NAMES, check_template, paper_context
+
+    context = paper_context(workbook, kind, period=period, today=today,
+                            draw=False) if workbook else None
+    missing = check_template(template, context, kind=kind)
+    if missing:
+        err.print(f"Names that {template.name} uses and the {kind} does not provide:",
+                  markup=False)
+        for name in missing:
+            err.print(f"  {name}", markup=False)
+        other, command = (BOARD_NAMES - PACK_NAMES, "qa-xl paper board") if kind == "pack" \
+            else (PACK_NAMES - BOARD_NAMES, "qa-xl pack")
+        tops = {name.split(".")[0].split("[")[0] for name in missing}
+        action = (f"it looks like the other paper's template: check it with {command} "
+                  "--check-template" if tops <= other else
+                  "correct them in Word (report_templates/README.md lists every name)")
+        raise UnusableInput(f"the template uses {len(missing)} name(s) that the {kind} does not "
+                            f"provide: {', '.join(missing)}", file=template, action=action)
+    if workbook:
+        out.print(f"Template OK: every name it uses is in the {kind}'s context.", markup=False)
+    else:
+        out.print(f"Template OK: every top-level name it uses is in the {kind}'s context. "
+                  "Give the workbook as well to check the names inside loops.", markup=False)
+
+
+def _workbook(workbook: Path | None, command: str) -> Path:
+    if workbook is None:
+        from qa_xl.core.errors import UnusableInput
+
+        raise UnusableInput("no workbook was given", action=f"run qa-xl {command} WORKBOOK")
+    return workbook
+
+
+def pack(workbook: WorkbookArg = None, period: PeriodOption = None, out: OutOption = None,
+         template: TemplateOption = None, check_template: CheckOption = None,
+         today: TodayOption = None) -> None:
+    """Write the quarterly Q&PC pack (Word) from the workbook and the pack template."""
+    if check_template:
+        _check(check_template, workbook, "pack", period, _day(today))
+        return
+    from qa_xl.papers import drawing
+
+    drawing.warm_up()
+    from qa_xl.cli.console import out as console
+    from qa_xl.papers import build_pack
+
+    path = build_pack(_workbook(workbook, "pack"), period=period, out=out, template=template,
+                      today=_day(today))
+    console.print(f"Wrote {path}", markup=False)
+
+
+def board(workbook: WorkbookArg = None, period: HalfOption = None, out: OutOption = None,
+          template: TemplateOption = None, check_template: CheckOption = None,
+          today: TodayOption = None) -> None:
+    """Write the half-yearly Board performance report (Word) from the workbook and the Board
+    report template."""
+    if check_template:
+        _check(check_template, workbook, "board", period, _day(today))
+        return
+    from qa_xl.papers import drawing
+
+    drawing.warm_up()
+    from qa_xl.cli.console import out as console
+    from qa_xl.papers import build_board_report
+
+    path = build_board_report(_workbook(workbook, "paper board"), period=period, out=out,
+                              template=template, today=_day(today))
+    console.print(f"Wrote {path}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``pack`` and the ``paper`` group (``paper board``) to the command line."""
+    app.command("pack", short_help="Write the quarterly Q&PC pack (Word).")(pack)
+    paper = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+                        help="Committee papers other than the Q&PC pack: the Board's "
+                        "half-yearly performance report.",
+                        short_help="Other papers: the Board report.")
+    paper.command("board", short_help="Write the half-yearly Board report (Word).")(board)
+    app.add_typer(paper, name="paper")

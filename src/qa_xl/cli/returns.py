@@ -1,0 +1,61 @@
+"""``qa-xl returns issue|import``: thin wrappers over :mod:`qa_xl.collect`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    returns = typer.Typer(no_args_is_help=True, help="Issue and import partner returns.")
+
+    @returns.command("issue")
+    def issue(workbook: Annotated[Path, typer.Argument(metavar="WORKBOOK",
+                                                       help="The master workbook.")],
+              period: Annotated[str, typer.Option(
+                  metavar="PERIOD", help="The period, e.g. 2026-27 Q2.")],
+              out: Annotated[Path | None, typer.Option(
+                  metavar="FOLDER", help="Folder for the returns (default: "
+                  "returns/<period> beside the workbook).")] = None,
+              partner: Annotated[list[str] | None, typer.Option(
+                  metavar="PARTNER_ID", help="Only this partner_id (repeat for several).")
+              ] = None) -> None:
+        """Write one macro-free return workbook per partner for the period."""
+        from qa_xl.cli.console import out as console
+        from qa_xl.collect.issue import issue_returns
+        from qa_xl.core.periods import Period
+
+        files = issue_returns(workbook, period, out, partner or None)
+        for path in files:
+            console.print(f"Wrote {path}")
+        period = str(Period.parse(period))  # issue_returns has checked it
+        if not files:
+            console.print(f"No return issued: no partner has an indicator due for {period} "
+                          "(check the indicators' frequency and reporting partners).")
+        else:
+            console.print(f"{len(files)} return{'s' * (len(files) != 1)} issued for {period}")
+        suffix = f"_{Period.parse(period).file_part}.xlsx"
+        skipped = sorted(set(partner or ()) - {f.name.removesuffix(suffix) for f in files})
+        if skipped:
+            console.print(f"Nothing due for {', '.join(skipped)}: no return written for them.")
+
+    @returns.command("import")
+    def import_(workbook: Annotated[Path, typer.Argument(metavar="WORKBOOK",
+                                                         help="The master workbook.")],
+                files: Annotated[list[Path], typer.Argument(
+                    metavar="FILE...", help="Completed return files.")]
+                ) -> None:
+        """Check each return and import the valid ones (all in one save)."""
+        from rich.markup import escape
+
+        from qa_xl.cli.console import out as console
+        from qa_xl.collect.importing import import_returns
+
+        report = import_returns(workbook, files)
+        for line in report.lines():
+            console.print(escape(line))
+        raise typer.Exit(report.exit_code)
+
+    app.add_typer(returns, name="returns")

@@ -1,0 +1,183 @@
+"""Issuing partner returns: one macro-free, signed .xlsx per partner and period.
+
+A protected ``Return`` sheet whose yellow cells are the only ones a partner can type in, with
+data validation and input messages, the previous period's figure for reference, and a very
+hidden ``About`` sheet that names the partner, the period, the template version and the master,
+signed (:func:`qa_xl.collect.master.token`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from qa_xl.collect.master import (
+    ABOUT_SHEET,
+    HEADER_ROW,
+    SIGN_OFF,
+    TEMPLATE_VERSION,
+    Master,
+    issued_rows,
+    open_store,
+    token,
+)
+from qa_xl.core.errors import UnusableInput
+from qa_xl.core.periods import Period, PeriodError
+from qa_xl.workbook import schema as S
+from qa_xl.workbook.store import Store
+
+
+def return_file_name(partner_id: str, period: Period) -> str:
+    return f"{partner_id}_{period.file_part}.xlsx"
+
+
+def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path | None = None,
+                  partners: Iterable[str] | None = None) -> list[Path]:
+    """Write one return per partner (or those named) for ``period``; returns the files."""
+    store = open_store(workbook)
+    master = Master.read(store)
+    try:
+        p = Period.parse(period)
+    except PeriodError as exc:
+        raise UnusableInput(str(exc), action="give the period as 2026-27 Q2") from exc
+    folder = Path(out_dir) if out_dir else _default_folder(store, p)
+    master.secret()  # refuse before making folders when returns cannot be signed
+    wanted = list(partners) if partners else [
+        pid for pid, expected in zip(master.partners["partner_id"],
+                                     master.partners["returns_expected"])
+        if not pd.isna(pid) and str(expected).casefold() != "no"]
+    written = []
+    for pid in wanted:
+        partner = master.partner(pid)
+        rows = issued_rows(master, pid, p)
+        if rows.empty:
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / return_file_name(pid, p)
+        write_return(path, master, partner, p, rows)
+        written.append(path)
+    return written
+
+
+def _default_folder(store: Store, period: Period) -> Path:
+    base = Path(getattr(store, "path", Path.cwd() / "x")).parent
+    return base / "returns" / period.file_part
+
+
+def write_return(path: Path, master: Master, partner: pd.Series, period: Period,
+                 rows: pd.DataFrame) -> None:
+    """The partner's workbook: how-to, sign-off cells, the table, protection, metadata."""
+    import xlsxwriter
+
+    names = master.settings
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
+                                           "strings_to_urls": False})
+    book.set_properties({"title": f"Return: {partner['name']}, {period}",
+                         "author": str(names.get("partnership", "")),
+                         "created": dt.datetime(2000, 1, 1)})
+    fmt = _return_formats(book)
+    ws = book.add_worksheet("Return")
+    ws.write_string(0, 0, f"{names.get('partnership', '')}: quarterly return", fmt["title"])
+    ws.write_string(1, 0, f"{partner['name']} ({partner['partner_id']}), period {period}. "
+                    f"Please return by {period.end + _deadline(names):%d %B %Y}.", fmt["intro"])
+    ws.write_string(2, 0, "Fill in the yellow cells only. Percentages: give the numerator and "
+                    "denominator (the value is worked out). Explain any missing or Red figure "
+                    "in the commentary. Aggregate figures only: no names.", fmt["intro"])
+    for row, label in SIGN_OFF.values():
+        ws.write_string(row, 0, label, fmt["label"])
+        ws.write_blank(row, 1, None, fmt["date"] if "Date" in label else fmt["input"])
+    ws.data_validation(SIGN_OFF["submitted_on"][0], 1, SIGN_OFF["submitted_on"][0], 1, {
+        "validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
+        "maximum": dt.date(2100, 12, 31), "input_title": "Date completed",
+        "input_message": "The date you completed this return."})
+    _return_table(ws, fmt, rows)
+    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
+                    "format_columns": True, "format_rows": True})
+    ws.freeze_panes(HEADER_ROW + 1, 2)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.activate()
+    about = book.add_worksheet(ABOUT_SHEET)
+    meta = {"partner_id": str(partner["partner_id"]), "period": str(period),
+            "template_version": TEMPLATE_VERSION, "workbook_id": master.workbook_id}
+    meta["token"] = token(master.secret(), meta["workbook_id"], meta["partner_id"],
+                          meta["period"])
+    for r, (key, value) in enumerate(meta.items()):
+        about.write_string(r, 0, key)
+        about.write_string(r, 1, value)
+    about.very_hidden()
+    book.close()
+
+
+def _deadline(settings: dict[str, Any]) -> dt.timedelta:
+    try:
+        return dt.timedelta(days=int(settings.get("return_deadline_days") or 30))
+    except (TypeError, ValueError):
+        return dt.timedelta(days=30)
+
+
+def _return_formats(book: Any) -> dict[str, Any]:
+    base = {"valign": "top", "text_wrap": True}
+    return {
+        "title": book.add_format({"bold": True, "font_size": 14, "font_color": "#1F4E79"}),
+        "intro": book.add_format({"italic": True}),
+        "label": book.add_format({"bold": True}),
+        "header": book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79",
+                                   "text_wrap": True, "valign": "top", "border": 1}),
+        "locked": book.add_format({**base, "bg_color": "#EDEDED"}),
+        "input": book.add_format({**base, "locked": False, "bg_color": "#FFF2CC",
+                                  "border": 1, "border_color": "#BFBFBF"}),
+        "date": book.add_format({"locked": False, "bg_color": "#FFF2CC", "border": 1,
+                                 "border_color": "#BFBFBF", "num_format": S.DATE_FORMAT}),
+        "number": book.add_format({**base, "locked": False, "bg_color": "#FFF2CC",
+                                   "border": 1, "border_color": "#BFBFBF",
+                                   "num_format": "#,##0.####"}),
+        "previous": book.add_format({**base, "bg_color": "#EDEDED",
+                                     "num_format": "#,##0.####"}),
+    }
+
+
+def _return_table(ws: Any, fmt: dict[str, Any], rows: pd.DataFrame) -> None:
+    from qa_xl.workbook.build import write_cell
+    from qa_xl.workbook.store import python_value
+
+    columns = S.ISSUED_RETURN.columns
+    last = HEADER_ROW + max(len(rows), 1)
+    for i, col in enumerate(columns):
+        ws.set_column(i, i, col.width)
+    ws.add_table(HEADER_ROW, 0, last, len(columns) - 1, {
+        "name": S.ISSUED_RETURN.table, "style": "Table Style Light 9", "autofilter": False,
+        "columns": [{"header": c.name, "header_format": fmt["header"]} for c in columns]})
+    for r, row in enumerate(rows.itertuples(index=False), start=HEADER_ROW + 1):
+        for c, (col, value) in enumerate(zip(columns, row)):
+            style = _cell_style(fmt, col)
+            value = python_value(value)
+            if value is None:
+                ws.write_blank(r, c, None, style)
+            else:
+                write_cell(ws, r, c, value, style)
+    for c, col in enumerate(columns):
+        if col.locked:
+            continue
+        options = ({"validate": "length", "criteria": "<=", "value": 2000}
+                   if col.kind == S.TEXT else
+                   {"validate": "decimal", "criteria": ">=", "value": col.min}
+                   if col.min is not None else
+                   {"validate": "decimal", "criteria": "between", "minimum": -1e12,
+                    "maximum": 1e12})
+        ws.data_validation(HEADER_ROW + 1, c, last, c, {
+            **options, "input_title": col.name.capitalize()[:32],
+            "input_message": col.help[:255], "error_title": f"Check {col.name}"[:32],
+            "error_message": col.help[:255]})
+
+
+def _cell_style(fmt: dict[str, Any], col: S.Column) -> Any:
+    if col.locked:
+        return fmt["previous"] if col.kind == S.NUMBER else fmt["locked"]
+    return fmt["number"] if col.kind == S.NUMBER else fmt["input"]
+
+

@@ -1,0 +1,45 @@
+"""Filling in an issued return as a partner would in Excel (here through openpyxl): what the
+demo and the tests use to play the partner's part."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from qa_xl.workbook import schema as S
+
+
+def fill_return(path: str | Path, figures: dict[tuple[str, str], dict[str, Any]],
+                submitted_by: str | None = None, submitted_on: dt.date | None = None) -> int:
+    """Fill in an issued return as a partner would in Excel (here through openpyxl).
+
+    ``figures`` maps (period, indicator_id) to the cells to type: value, numerator,
+    denominator, commentary. Text is stored as text, never as a formula. Returns how many
+    rows were filled.
+    """
+    import openpyxl
+
+    from qa_xl.collect.master import SIGN_OFF
+
+    book = openpyxl.load_workbook(path)
+    ws = book[S.ISSUED_RETURN.sheet]
+    first, last = ws.tables[S.ISSUED_RETURN.table].ref.split(":")
+    header_row = int("".join(filter(str.isdigit, first)))
+    header = [c.value for c in ws[header_row]]
+    column = {name: i + 1 for i, name in enumerate(header) if name}
+    filled = 0
+    for row in range(header_row + 1, int("".join(filter(str.isdigit, last))) + 1):
+        key = (ws.cell(row, column["period"]).value, ws.cell(row, column["indicator_id"]).value)
+        for name, value in figures.get(key, {}).items():
+            cell = ws.cell(row, column[name])
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"  # what a partner types as text stays text
+        filled += key in figures
+    if submitted_by is not None:
+        ws.cell(SIGN_OFF["submitted_by"][0] + 1, 2).value = submitted_by
+    if submitted_on is not None:
+        ws.cell(SIGN_OFF["submitted_on"][0] + 1, 2).value = submitted_on
+    book.save(path)
+    return filled

@@ -1,0 +1,159 @@
+"""``qa-xl demo``: a worked example with plausible, internally consistent data in every table.
+
+The same seed gives the same workbook. It is also what the benchmarks run on, so it must build
+a 40-partner, 12-quarter workbook quickly: the data is made with numpy and written in one
+XlsxWriter pass by :func:`qa_xl.workbook.build.new`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from qa_xl.core.periods import Period, sequence
+
+if TYPE_CHECKING:
+    from qa_xl.framework import Config
+
+from qa_xl.example.data import demo_data, synthetic_partners
+from qa_xl.example.partner import fill_return
+
+WORKBOOK_NAME = "QA_Master.xlsx"
+
+
+@dataclass
+class DemoResult:
+    workbook: Path
+    partners: int
+    periods: list[str]
+    findings: pd.DataFrame
+    files: list[Path] = field(default_factory=list)
+    imported: int = 0
+    today: dt.date | None = None  # the date the demo's data is "as at"
+    papers: list[Path] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        from qa_xl.workbook.checks import summary
+
+        return [f"Wrote {self.workbook} ({self.partners} partners, {self.periods[0]} to "
+                f"{self.periods[-1]})",
+                *([f"Issued {len(self.files)} partner returns in {self.files[0].parent}; "
+                   f"{self.imported} were filled in and imported"] if self.files else []),
+                f"Validation: {summary(self.findings)}",
+                *[f"Wrote {paper}" for paper in self.papers]]
+
+
+def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
+         partners: int | None = None, quarters: int = 8, seed: int = 1, force: bool = False,
+         progress: Callable[[str], None] | None = None) -> DemoResult:
+    """Write ``directory/QA_Master.xlsx`` full of demo data, then validate it. An existing
+    demo workbook there is replaced only with ``force`` (it may hold an officer's trials)."""
+    from qa_xl.collect.consolidate import rollup
+    from qa_xl.framework import load_config
+    from qa_xl.papers import build_board_report, build_pack
+    from qa_xl.validation import validate
+    from qa_xl.workbook.build import new
+
+    say = progress or (lambda _text: None)
+    config = config or load_config()
+    if partners:
+        config = synthetic_partners(config, partners)
+    directory = Path(directory)
+    path = directory / WORKBOOK_NAME
+    if path.exists() and not force:
+        from qa_xl.core.errors import UnusableInput
+
+        raise UnusableInput("a demo workbook is already there", file=path,
+                            action="choose another folder, or add --force to replace it")
+    say(f"Making {quarters} quarters of data for {len(config.partners)} partners")
+    data, today = demo_data(config, quarters=quarters, seed=seed)
+    config = demo_targets(config, data)
+    current = Period.parse(config.settings["current_period"])
+    data, latest = split_latest(data, current)
+    say(f"Writing {path}")
+    token = hashlib.sha256(f"qa_xl demo {seed}".encode()).hexdigest()
+    new(path, config, force=True, data=data, secret=token,
+        workbook_id=str(uuid.UUID(token[:32])))
+    files, imported = returns_round(path, current, latest, say)
+    say("Rolling up")
+    rollup(path)
+    say("Validating")
+    findings = validate(path, today=today, write=True)
+    say("Writing the Q&PC pack and the Board report")
+    papers = [build_pack(path, today=today), build_board_report(path, today=today)]
+    return DemoResult(path, len(config.partners),
+                      [str(p) for p in sequence(current, quarters)], findings, files, imported,
+                      today, papers)
+
+
+def demo_targets(config: Config, data: dict[str, pd.DataFrame]) -> Config:
+    """Targets for the demo's counts, as a service plan would set them: a little better than
+    the average so far, so that the scorecard shows Green, Amber and Red. The built-in
+    configuration leaves them blank: targets are local."""
+    returns = pd.concat([f for n, f in data.items() if n.startswith("tblReturn_")])
+    totals = returns.groupby(["indicator_id", "period"])["value"].sum().groupby(
+        "indicator_id").mean()
+    indicators = []
+    for ind in config.indicators:
+        sign = {"Higher is better": 1, "Lower is better": -1}.get(ind.polarity, 0)
+        if ind.target is None and ind.aggregation == "sum" and sign and ind.indicator_id in totals:
+            level = float(totals[ind.indicator_id])
+            ind = replace(ind, target=round(level * (1 + 0.03 * sign)),
+                          amber_tolerance=round(level * 0.05, 1))
+        indicators.append(ind)
+    return replace(config, indicators=tuple(indicators))
+
+
+def split_latest(data: dict[str, pd.DataFrame], current: Period
+                 ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Take the current quarter's returns out of the master data: they arrive as files."""
+    from qa_xl.collect.master import periods_due
+
+    due = {str(p) for p in periods_due(current).values()}
+    kept, latest = dict(data), {}
+    for name, frame in data.items():
+        if name.startswith("tblReturn_"):
+            is_latest = frame["period"].isin(due)
+            kept[name], latest[name.removeprefix("tblReturn_")] = (frame[~is_latest],
+                                                                    frame[is_latest])
+    return kept, latest
+
+
+def returns_round(path: Path, current: Period, latest: dict[str, pd.DataFrame],
+                  say: Callable[[str], None]) -> tuple[list[Path], int]:
+    """Issue the current quarter's returns, fill them in as partners would, import them.
+    A partner with nothing to send (a missed return) is left out of the import."""
+    from qa_xl.collect.importing import import_returns
+    from qa_xl.collect.issue import issue_returns
+
+    say(f"Issuing returns for {current}")
+    issued = issue_returns(path, str(current))
+    filled = []
+    for file in issued:
+        frame = latest.get(file.name.removesuffix(f"_{current.file_part}.xlsx"))
+        if frame is None or frame.empty:
+            continue
+        figures = {(r.period, r.indicator_id): {
+            "value": _cell(r.value), "numerator": _cell(r.numerator),
+            "denominator": _cell(r.denominator), "commentary": _cell(r.commentary)}
+            for r in frame.itertuples()}
+        first = frame.iloc[0]
+        fill_return(file, figures, first["submitted_by"], first["submitted_on"])
+        filled.append(file)
+    say(f"Importing {len(filled)} completed returns")
+    report = import_returns(path, filled)
+    refused = [r for r in report.results if not r.accepted]
+    if refused:  # the demo's own data must always import: this is a bug if it happens
+        raise RuntimeError("demo returns were refused: " + "; ".join(refused[0].problems[:3]))
+    return issued, len(filled)
+
+
+def _cell(value: Any) -> Any:
+    return None if value is None or (isinstance(value, float) and value != value) else value

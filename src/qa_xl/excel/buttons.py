@@ -1,0 +1,220 @@
+"""What the Excel buttons run: the same library functions as the command line, on the open book.
+
+Each button's VBA sub (``xl_macros/QAButtons.bas``) is one ``RunPython`` call into a function
+here. The function takes the calling book (``book=None`` → ``xw.Book.caller()``), wraps it in
+:class:`~qa_xl.excel.live.LiveStore` — the live-Excel twin of
+:class:`~qa_xl.workbook.filestore.FileStore` — and hands it to
+the library. Every call to Excel is a round trip (a COM or AppleScript call on the desktop, an
+action for Office.js), so the store reads each table in one range read and writes each result
+table in one range write; it never loops over cells. A user's mistake (:class:`QaXlError`)
+becomes the Start sheet's status and a message box, never a traceback.
+
+The worksheet functions (``=QA_RAG(...)`` …) are in :mod:`qa_xl.excel.udfs`. The buttons' VBA
+calls this module by its old name, ``qa_xl.xl``, which re-exports it.
+"""
+
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import xlwings as xw
+
+from qa_xl.core.errors import DataError, QaXlError
+from qa_xl.core.periods import Period, PeriodError
+from qa_xl.excel.live import CELL, FILLS, LiveStore
+from qa_xl.workbook import schema as S
+from qa_xl.workbook.build import DERIVED_GREY
+from qa_xl.workbook.store import read_settings, status_cells
+
+# --------------------------------------------------------------------- running an action
+
+def _run(book: xw.Book | None, action: str, job: Callable[[LiveStore], tuple[str, str]]
+         ) -> dict[str, str]:
+    """Run one button's job on the calling book; show its result, or the user's mistake.
+
+    ``job`` returns (result, output). The Start sheet's status cells are written unless the
+    library already wrote them in its own single write.
+    """
+    book = book or xw.Book.caller()
+    store = LiveStore(book)
+    try:
+        result, output = job(store)
+    except QaXlError as exc:
+        message = str(exc)
+        store.write({}, status_cells(action, f"Not done: {message}"[:1000]))
+        book.app.alert(message, title=f"qa_xl: {action}", mode="critical")
+        return {"action": action, "result": "error", "message": message}
+    if not store.status_written:
+        store.write({}, status_cells(action, result, output))
+    return {"action": action, "result": result, "output": output}
+
+
+def validate(book: xw.Book | None = None) -> dict[str, str]:
+    """The Validate button: every check; findings to the Validation sheet, cells marked."""
+    from qa_xl.validation import validate as check
+    from qa_xl.workbook.checks import summary
+
+    def job(store: LiveStore) -> tuple[str, str]:
+        before = _flagged(store)
+        findings = check(store, write=True)
+        store.mark(_colours(store, before, findings))
+        return summary(findings), ""
+
+    return _run(book, "Validate", job)
+
+
+def _flagged(store: LiveStore) -> dict[str, set[str]]:
+    """The cells the last Validate marked, from tblValidation as it is now."""
+    if S.VALIDATION.table not in store.table_names():
+        return {}
+    raw = store.read_raw(S.VALIDATION.table)
+    sheet_at, cell_at = raw.header.index("sheet"), raw.header.index("cell")
+    out: dict[str, set[str]] = {}
+    for row in raw.rows:
+        sheet, cell = row[sheet_at], row[cell_at]
+        if isinstance(sheet, str) and isinstance(cell, str) and CELL.match(cell.upper()):
+            out.setdefault(sheet, set()).add(cell.upper())
+    return out
+
+
+def _colours(store: LiveStore, before: dict[str, set[str]], findings: pd.DataFrame
+             ) -> dict[str, dict[str, str | None]]:
+    """New findings' cells in their severity's fill; last run's cells that are now fine lose
+    the fill (back to grey in a derived column)."""
+    colours: dict[str, dict[str, str | None]] = {}
+    for sheet, cells in before.items():
+        for cell in cells:
+            colours.setdefault(sheet, {})[cell] = (
+                DERIVED_GREY if store.derived_cell(sheet, cell) else None)
+    # Warnings first, so an Error on the same cell wins.
+    for severity in ("Warning", "Error"):
+        rows = findings[findings["severity"] == severity] if len(findings) else findings
+        for sheet, cell in zip(rows["sheet"], rows["cell"]):
+            if isinstance(sheet, str) and isinstance(cell, str) and CELL.match(cell.upper()):
+                colours.setdefault(sheet, {})[cell.upper()] = FILLS[severity]
+    return colours
+
+
+def rollup(book: xw.Book | None = None) -> dict[str, str]:
+    """The Roll up button: tblRollup rebuilt from every partner's return."""
+    from qa_xl.collect.consolidate import rollup as run
+
+    return _run(book, "Roll up", lambda store: (run(store, write=True).summary(), ""))
+
+
+def _current_period(store: LiveStore) -> str:
+    """tblConfig's current_period, refused with a message when it is not a period."""
+    value = read_settings(store).get("current_period")
+    try:
+        return str(Period.parse(value))
+    except PeriodError as exc:
+        raise DataError(f"the setting current_period is {value!r}, not a period", file=store.label,
+                        sheet="Config", action="set current_period on the Config sheet to a "
+                        "quarter such as 2026-27 Q2") from exc
+
+
+def _folder(store: LiveStore) -> Path:
+    """tblConfig's returns_folder; blank (or relative) means beside the workbook."""
+    setting = read_settings(store).get("returns_folder")
+    base = store.path.parent if hasattr(store, "path") else Path.cwd()
+    return base / str(setting).strip() if setting and str(setting).strip() else base
+
+
+def issue_returns(book: xw.Book | None = None) -> dict[str, str]:
+    """The Issue returns button: one return per partner for the current period."""
+    from qa_xl.collect.issue import issue_returns as run
+
+    def job(store: LiveStore) -> tuple[str, str]:
+        period = _current_period(store)
+        setting = read_settings(store).get("returns_folder")
+        out_dir = _folder(store) if setting and str(setting).strip() else None
+        files = run(store, period, out_dir=out_dir)
+        where = str(files[0].parent) if files else ""
+        return f"{len(files)} returns issued for {period}", where
+
+    return _run(book, "Issue returns", job)
+
+
+def import_returns(book: xw.Book | None = None) -> dict[str, str]:
+    """The Import returns button: the completed returns an officer picks (a file dialog on the
+    desktop) or, where there is no dialog, every .xlsx in the returns folder."""
+    from qa_xl.collect.importing import import_returns as run
+
+    def job(store: LiveStore) -> tuple[str, str]:
+        files = ask_for_returns(store)
+        if files is None:
+            files = returns_in_folder(store)
+        if not files:
+            return "No files chosen: nothing imported", ""
+        report = run(store, files)
+        refused = [r for r in report.results if not r.accepted]
+        if refused:
+            store.book.app.alert("\n".join(report.lines())[:1500],
+                                 title="qa_xl: Import returns", mode="info")
+        accepted = len(report.results) - len(refused)
+        return f"{accepted} of {len(report.results)} returns imported", str(files[0].parent)
+
+    return _run(book, "Import returns", job)
+
+
+def ask_for_returns(store: LiveStore) -> list[Path] | None:
+    """Completed returns picked in a file dialog on desktop Excel ([] when cancelled); None
+    where no dialog can be shown (Office.js, the tests, a dialog that failed to open), and the
+    returns folder is used instead."""
+    if store.engine != "excel":
+        return None
+    title = "Choose the completed partner returns"
+    if sys.platform == "win32":
+        try:  # Application.GetOpenFilename(FileFilter, FilterIndex, Title, ButtonText, Multi)
+            chosen = store.book.app.api.GetOpenFilename(
+                "Excel workbooks (*.xlsx),*.xlsx", 1, title, "", True)
+        except Exception:  # COM refused the dialog: fall back to the folder
+            return None
+        return [Path(p) for p in chosen] if isinstance(chosen, tuple | list) else []
+    if sys.platform == "darwin":
+        script = ('tell application "System Events"\nactivate\n'
+                  f'set picked to choose file with prompt "{title}" of type {{"xlsx", '
+                  '"org.openxmlformats.spreadsheetml.sheet"} with multiple selections allowed\n'
+                  'end tell\nset out to ""\nrepeat with f in picked\n'
+                  'set out to out & POSIX path of f & linefeed\nend repeat\nreturn out')
+        done = subprocess.run(["osascript", "-e", script], capture_output=True, text=True,
+                              check=False)
+        if done.returncode != 0:
+            return [] if "-128" in done.stderr else None  # -128: the officer cancelled
+        return [Path(line) for line in done.stdout.splitlines() if line.strip()]
+    return None
+
+
+def returns_in_folder(store: LiveStore) -> list[Path]:
+    """Every .xlsx in the returns folder (Config: returns_folder), but not the master itself."""
+    folder = _folder(store)
+    if not folder.is_dir():
+        raise DataError(f"the returns folder {folder} does not exist", file=store.label,
+                        sheet="Config", action="set returns_folder on the Config sheet to the "
+                        "folder holding the completed returns")
+    own = getattr(store, "path", None)
+    return sorted(p for p in folder.glob("*.xlsx")
+                  if not p.name.startswith(("~$", ".~lock")) and p != own)
+
+
+def build_pack(book: xw.Book | None = None) -> dict[str, str]:
+    """The Build pack button: the Q&PC pack for the current period, saved as Word."""
+    from qa_xl.papers import build_pack as run
+
+    return _run(book, "Build pack", lambda store: _paper(run(store)))
+
+
+def build_board_report(book: xw.Book | None = None) -> dict[str, str]:
+    """The Build Board report button: the half-yearly Board performance report."""
+    from qa_xl.papers import build_board_report as run
+
+    return _run(book, "Build Board report", lambda store: _paper(run(store)))
+
+
+def _paper(path: Path) -> tuple[str, str]:
+    return f"Saved {Path(path).name}", str(path)

@@ -1,0 +1,240 @@
+"""The live-Excel back end: the :class:`qa_xl.workbook.store.Store` interface over an open
+xlwings Book, the twin of :class:`qa_xl.workbook.filestore.FileStore`.
+
+Every call to Excel is a round trip (a COM or AppleScript call on the desktop, an action for
+Office.js), so the store reads each table in one range read and writes each result table in
+one range write; it never loops over cells. This is the only layer that imports xlwings.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlwings as xw
+
+from qa_xl.workbook.build import CONDITIONAL_FILLS
+from qa_xl.workbook.schema import RawTable, schema_for
+from qa_xl.workbook.store import START_SHEET, STATUS_CELLS, frame_rows
+
+FILLS = CONDITIONAL_FILLS["severity"]  # Error red, Warning amber: as the Validation sheet
+MAC_MAX_CELL_CALLS = 300  # Excel for Mac has no multi-area ranges: one call per cell, bounded
+WINDOWS_MAX_ADDRESS = 250  # Range("A1,B2,…") takes an address of up to 255 characters
+OFFICEJS_MAX_CELLS = 10_000  # Range.set_colors() takes at most 10,000 cells per call
+CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+_EXCEL_WOULD_CONVERT = re.compile(
+    r"^\s*([=+\-@]|[0-9.,]+\s*%?\s*$|\d{1,4}[/-]\d{1,2}([/-]\d{1,4})?\s*$|(true|false)\s*$)",
+    re.IGNORECASE)
+
+
+
+
+# ------------------------------------------------------------------------------ the back end
+
+class LiveStore:
+    """The :class:`qa_xl.workbook.store.Store` interface over an open xlwings Book.
+
+    Reads: each table's whole range (header and body) in one call, cached for the run. Writes:
+    per result table at most three calls (resize the table, clear rows it no longer has, set
+    the values), one per derived column and one per block of cells. Works on every xlwings
+    engine: the desktop one officers use and the remote one the tests use.
+    """
+
+    def __init__(self, book: xw.Book) -> None:
+        self.book = book
+        self.label = book.name
+        fullname = Path(str(book.fullname))
+        if fullname.is_absolute():  # a local file (not OneDrive/SharePoint, not Office.js)
+            self.path = fullname
+        self.engine = book.app.engine.name
+        self._tables: dict[str, str] | None = None  # table name -> sheet name
+        self._raw: dict[str, RawTable] = {}
+        self.status_written = False
+
+    # -- reading
+    def sheet_names(self) -> list[str]:
+        return [sheet.name for sheet in self.book.sheets]
+
+    def table_names(self) -> list[str]:
+        if self._tables is None:
+            self._tables = {}
+            for sheet in self.book.sheets:
+                for table in sheet.tables:
+                    self._tables[table.name] = sheet.name
+        return list(self._tables)
+
+    def _table(self, name: str) -> tuple[Any, Any]:
+        self.table_names()
+        assert self._tables is not None
+        sheet = self.book.sheets[self._tables[name]]
+        return sheet, sheet.tables[name]
+
+    def read_raw(self, table: str) -> RawTable:
+        if table not in self._raw:
+            sheet, tbl = self._table(table)
+            rng = tbl.range
+            values = rng.options(ndim=2).value  # header and body: one read
+            header = ["" if h is None else str(h) for h in values[0]]
+            self._raw[table] = RawTable(table, sheet.name, header, [list(r) for r in values[1:]],
+                                        first_row=rng.row, first_col=rng.column)
+        return self._raw[table]
+
+    def merged_ranges(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        """Nothing to report: Excel refuses to merge cells inside a table (ListObject), and
+        tables are all qa_xl reads. (A file edited by other tools is checked by FileStore.)"""
+        return []
+
+    def sheet_values(self, sheet: str) -> list[list[Any]]:
+        ws = self.book.sheets[sheet]
+        last = ws.used_range.last_cell
+        return ws.range((1, 1), (last.row, last.column)).options(ndim=2).value
+
+    # -- writing
+    def write(self, tables: dict[str, pd.DataFrame],
+              cells: dict[str, dict[str, Any]] | None = None,
+              columns: dict[str, pd.DataFrame] | None = None) -> None:
+        """Whole tables, single cells, and (``columns``, frames indexed by sheet row) only
+        some columns of a table — each table, column or block of cells in one call."""
+        for name, df in (columns or {}).items():
+            self._write_columns(name, df)
+        for name, df in tables.items():
+            self._write_table(name, df)
+        for sheet, values in (cells or {}).items():
+            if sheet in self.sheet_names():
+                self._write_cells(sheet, values)
+                if sheet == START_SHEET and set(STATUS_CELLS.values()) <= set(values):
+                    self.status_written = True
+
+    def _write_table(self, name: str, df: pd.DataFrame) -> None:
+        raw = self.read_raw(name)  # the actual header order, and how many rows it had
+        sheet, tbl = self._table(name)
+        rows = [[excel_value(v) for v in row] for row in frame_rows(df, schema_for(name),
+                                                                    raw.header)]
+        top, left, width = raw.first_row, raw.first_col, len(raw.header)
+        old, new = max(len(raw.rows), 1), max(len(rows), 1)  # a table keeps one body row
+        if new != old:
+            tbl.resize(sheet.range((top, left), (top + new, left + width - 1)))
+        if old > new:
+            sheet.range((top + new + 1, left), (top + old, left + width - 1)).clear_contents()
+        if rows:
+            sheet.range((top + 1, left)).value = rows
+        else:
+            sheet.range((top + 1, left), (top + 1, left + width - 1)).clear_contents()
+        del self._raw[name]  # Excel has the new rows now (the remote engine only queues them)
+
+    def _write_columns(self, name: str, df: pd.DataFrame) -> None:
+        """Derived columns (a risk's score, an activity's next due date): one write per column
+        over the table's body; the columns officers type in are not touched."""
+        raw = self.read_raw(name)
+        if not raw.rows:
+            return
+        sheet, _ = self._table(name)
+        first = raw.first_row + 1
+        rows = frame_rows(df.reindex(range(first, first + len(raw.rows))), schema_for(name),
+                          list(df.columns))
+        for j, column in enumerate(df.columns):
+            left = raw.first_col + raw.header.index(column)
+            sheet.range((first, left)).options(ndim=2).value = [[excel_value(r[j])]
+                                                                 for r in rows]
+
+    def _write_cells(self, sheet: str, values: dict[str, Any]) -> None:
+        """One write for a block of cells that fills a rectangle (the status cells), else one
+        per cell (a handful)."""
+        where = {cell: _coordinates(cell) for cell in values}
+        rows = sorted({r for r, _ in where.values()})
+        cols = sorted({c for _, c in where.values()})
+        ws = self.book.sheets[sheet]
+        if len(where) == len(rows) * len(cols) and rows == list(range(rows[0], rows[-1] + 1)) \
+                and cols == list(range(cols[0], cols[-1] + 1)):
+            grid = {rc: excel_value(values[cell]) for cell, rc in where.items()}
+            ws.range((rows[0], cols[0])).value = [[grid[(r, c)] for c in cols] for r in rows]
+            return
+        for cell, value in values.items():
+            ws.range(cell).value = excel_value(value)
+
+    # -- marking cells
+    def mark(self, colours: dict[str, dict[str, str | None]]) -> None:
+        """Fill cells, sheet by sheet: {sheet: {cell: "#RRGGBB" or None for no fill}}, in as
+        few calls as the engine allows."""
+        budget = MAC_MAX_CELL_CALLS
+        for sheet, cells in colours.items():
+            if not cells or sheet not in self.sheet_names():
+                continue
+            ws = self.book.sheets[sheet]
+            if self.engine in ("remote", "officejs"):
+                _mark_block(ws, cells)
+            elif sys.platform == "win32":
+                for colour, address in _union_addresses(cells):
+                    ws.range(address).color = colour
+            else:
+                for cell, colour in list(cells.items())[:budget]:
+                    ws.range(cell).color = colour
+                budget = max(0, budget - len(cells))
+
+    def derived_cell(self, sheet: str, cell: str) -> bool:
+        """Is the cell in a derived (grey) column of a table read in this run?"""
+        row, col = _coordinates(cell)
+        for raw in self._raw.values():
+            if raw.sheet == sheet and raw.first_col <= col < raw.first_col + len(raw.header):
+                name = raw.header[col - raw.first_col]
+                try:
+                    return schema_for(raw.name).column(name).derived and row > raw.first_row
+                except KeyError:
+                    return False
+        return False
+
+
+def excel_value(value: Any) -> Any:
+    """A value as Excel should receive it: text that Excel would turn into a formula, number,
+    date or TRUE/FALSE keeps a leading apostrophe (Excel's "this is text" prefix)."""
+    if isinstance(value, str) and _EXCEL_WOULD_CONVERT.match(value):
+        return "'" + value
+    return value
+
+
+def _coordinates(cell: str) -> tuple[int, int]:
+    match = CELL.match(cell.strip().upper())
+    if not match:
+        raise ValueError(f"not a single cell: {cell!r}")
+    letters, row = match.groups()
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(row), col
+
+
+def _mark_block(ws: Any, cells: dict[str, str | None]) -> None:
+    """Office.js: one set_colors call over the block holding the cells ('...' keeps a cell's
+    fill), in bands of rows when the block is over 10,000 cells."""
+    where = {_coordinates(c): colour for c, colour in cells.items()}
+    top = min(r for r, _ in where)
+    bottom = max(r for r, _ in where)
+    left = min(c for _, c in where)
+    right = max(c for _, c in where)
+    band = max(1, OFFICEJS_MAX_CELLS // (right - left + 1))
+    for first in range(top, bottom + 1, band):
+        last = min(bottom, first + band - 1)
+        rows = [[where.get((r, c), ...) for c in range(left, right + 1)]
+                for r in range(first, last + 1)]
+        if any(v is not ... for row in rows for v in row):
+            ws.range((first, left), (last, right)).set_colors(rows)
+
+
+def _union_addresses(cells: dict[str, str | None]) -> Iterable[tuple[str | None, str]]:
+    """Windows: the cells of each colour as multi-area addresses of at most 250 characters."""
+    by_colour: dict[str | None, list[str]] = {}
+    for cell, colour in cells.items():
+        by_colour.setdefault(colour, []).append(cell)
+    for colour, group in by_colour.items():
+        address = ""
+        for cell in group:
+            if address and len(address) + len(cell) + 1 > WINDOWS_MAX_ADDRESS:
+                yield colour, address
+                address = ""
+            address = f"{address},{cell}" if address else cell
+        if address:
+            yield colour, address

@@ -1,0 +1,178 @@
+"""A paper's context: the sections put together for the Q&PC pack or the Board report, with
+the charts started while the rest is built."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qa_xl.core.periods import Period
+from qa_xl.papers import charts
+from qa_xl.papers.charts import (
+    Chart,
+    ChartSlots,
+)
+from qa_xl.papers.data import (
+    SPC_MIN_POINTS,
+    _Data,
+    _date,
+    _long,
+    _meeting,
+    _opened,
+    _report_quarter,
+    _text,
+    board_half,
+    check_reportable,
+)
+
+if TYPE_CHECKING:
+    from qa_xl.workbook.store import Store
+from qa_xl.papers.drawing import shut_down, start as start_drawing
+from qa_xl.papers.scorecard import indicator_series, scorecard_section, spc_section
+from qa_xl.papers.sections import (
+    actions_section,
+    audits_section,
+    compliance_section,
+    definitions_section,
+    programme_section,
+    risks_section,
+    voice_section,
+)
+from qa_xl.papers.summary import summary_section
+
+# --------------------------------------------------------------------------------- contexts
+
+def _common(data: _Data, period: Period, meeting_key: str, what: str) -> dict[str, Any]:
+    committee = _text(data.setting("committee", "Quality & Performance Committee"))
+    short = _text(data.setting("committee_short", "Q&PC"))
+    board = _text(data.setting("board", "Board"))
+    partnership = _text(data.setting("partnership", data.label))
+    return {
+        "title": f"{what}: {period}",
+        "partnership": partnership,
+        "partnership_short": _text(data.setting("partnership_short", partnership)),
+        "committee": committee, "committee_short": short, "board": board,
+        "period": str(period), "period_dates": f"{_long(period.start)} to {_long(period.end)}",
+        "meeting_date": _meeting(_date(data.settings.get(meeting_key))),
+        "version": _text(data.setting("pack_version", "1.0")),
+        "protective_marking": _text(data.setting("protective_marking", "OFFICIAL")),
+        "language": _text(data.setting("language", "en-GB")),
+        "generated_on": _long(dt.date.today()), "as_at": _long(data.today),
+        "workbook": data.label,
+    }
+
+
+Starter = Callable[[list[charts.Spec]], Callable[[], list[Chart]]]
+_NO_PICTURE = Chart(b"", "", "", 0, 0)
+
+
+def _no_drawing(specs: list[charts.Spec]) -> Callable[[], list[Chart]]:
+    """For checking a template: every chart an empty placeholder, nothing drawn."""
+    return lambda: [_NO_PICTURE] * len(specs)
+
+
+def _pack_parts(data: _Data, drawing: ChartSlots, start: Starter
+                ) -> tuple[dict[str, Any], Callable[[], list[Chart]]]:
+    """The pack's context with chart references; the chart parts are worked out first so
+    that the charts are drawn while the rest is."""
+    inds = indicator_series(data)
+    groups = scorecard_section(data, inds, drawing)
+    spc = spc_section(inds, drawing)
+    risks = risks_section(data, drawing)
+    pending = start(drawing.specs)
+    committee = _text(data.setting("committee", "Quality & Performance Committee"))
+    context = _common(data, data.quarter, "next_qpc_meeting", f"{committee} pack")
+    programme, audits, voice = programme_section(data), audits_section(data), voice_section(data)
+    actions, compliance = actions_section(data), compliance_section(data)
+    context.update({
+        "summary": summary_section(data, groups, programme, risks, audits, voice, actions,
+                                   compliance),
+        "scorecard": groups, "spc": spc, "spc_min_points": SPC_MIN_POINTS,
+        "programme": programme, "risks": risks, "audits": audits, "voice": voice,
+        "actions": actions, "compliance": compliance, "definitions": definitions_section(data),
+    })
+    return context, pending
+
+
+def _board_parts(data: _Data, half: Period, drawing: ChartSlots, start: Starter
+                 ) -> tuple[dict[str, Any], Callable[[], list[Chart]]]:
+    """The Board report's context: the same sections, shorter, for the half-year."""
+    inds = indicator_series(data)
+    groups = scorecard_section(data, inds, drawing)
+    risks = risks_section(data, drawing)
+    pending = start(drawing.specs)
+    board = _text(data.setting("board", "Board"))
+    context = _common(data, half, "next_board_meeting", f"{board} performance report")
+    programme, audits, voice = programme_section(data), audits_section(data), voice_section(data)
+    actions, compliance = actions_section(data), compliance_section(data)
+    board_plan = [m for m in programme["forward_plan"] if m["meeting"] == board]
+    context.update({
+        "quarter": str(data.quarter),
+        "summary": summary_section(data, groups, programme, risks, audits, voice, actions,
+                                   compliance),
+        "scorecard": groups, "risks": risks,
+        "programme": {**programme, "board_plan": board_plan},
+        "actions": actions, "voice": voice, "compliance": compliance,
+    })
+    return context, pending
+
+
+def paper(workbook: str | Path | Store, kind: str, period: str | None,
+           today: dt.date | None, start: Starter
+           ) -> tuple[_Data, dict[str, Any], Period, Callable[[], list[Chart]]]:
+    """Read the workbook and build a paper's context, its charts started by ``start``:
+    (data, context with chart slots, period covered, wait for the charts)."""
+    if kind not in ("pack", "board"):
+        raise ValueError(f"kind must be 'pack' or 'board', not {kind!r}")
+    today = today or dt.date.today()
+    label = _label(workbook)
+    covered: dict[str, Period] = {}
+
+    def quarter_of(settings: dict[str, Any]) -> Period:
+        if kind == "pack":
+            covered["period"] = _report_quarter(period, settings, today, label)
+            return covered["period"]
+        covered["period"] = board_half(period, settings, today, label)
+        return Period.containing(covered["period"].end, "Q")
+
+    with _opened(workbook, quarter_of, today) as data:
+        check_reportable(data, covered["period"], asked=period is not None)
+        drawing = ChartSlots()
+        context, pending = (_pack_parts(data, drawing, start) if kind == "pack" else
+                            _board_parts(data, covered["period"], drawing, start))
+    return data, context, covered["period"], pending
+
+
+def paper_context(workbook: str | Path | Store, kind: str = "pack", *,
+                  period: str | None = None, today: dt.date | None = None,
+                  draw: bool = True) -> dict[str, Any]:
+    """A paper's template context ("pack" or "board"): plain words, numbers and lists of
+    dicts, with :class:`qa_xl.papers.charts.Chart` values for the pictures (empty placeholders when
+    ``draw`` is false). report_templates/README.md documents every key."""
+    try:
+        _data, context, _covered, pending = paper(workbook, kind, period, today,
+                                                   start_drawing if draw else _no_drawing)
+        return ChartSlots.fill(context, pending())
+    finally:
+        shut_down()
+
+
+def pack_context(workbook: str | Path | Store, *, period: str | None = None,
+                 today: dt.date | None = None) -> dict[str, Any]:
+    """The Q&PC pack's context for the quarter ``period`` (default Config's current one)."""
+    return paper_context(workbook, "pack", period=period, today=today)
+
+
+def board_context(workbook: str | Path | Store, *, period: str | None = None,
+                  today: dt.date | None = None) -> dict[str, Any]:
+    """The half-yearly Board report's context (figures as at the half-year's last quarter)."""
+    return paper_context(workbook, "board", period=period, today=today)
+
+
+def _label(workbook: Any) -> str:
+    return Path(workbook).name if isinstance(workbook, str | Path) else getattr(
+        workbook, "label", "the workbook")
+
+

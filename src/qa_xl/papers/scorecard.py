@@ -1,0 +1,187 @@
+"""The performance scorecard and the SPC charts: each indicator's latest figure against its
+target, by the three OBA questions, and its statistical process control chart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from qa_xl.papers import charts
+from qa_xl.papers.charts import (
+    ChartSlots,
+    SpcSpec,
+    TrendSpec,
+    format_value,
+)
+from qa_xl.papers.data import (
+    ASSURANCE_WORDS,
+    FILL_BLANK,
+    IMPROVEMENT,
+    OBA_DESCRIPTIONS,
+    RAG_FILL,
+    SPC_MIN_POINTS,
+    VARIATION_WORDS,
+    _arrow,
+    _Data,
+    _int,
+    _num,
+    _text,
+)
+
+# ------------------------------------------------------------------------------ scorecard
+
+@dataclass
+class Indicator:
+    """One indicator's figures for the papers."""
+
+    id: str
+    name: str
+    question: str
+    unit: str
+    polarity: str
+    labels: list[str]
+    values: list[float | None]
+    row: dict[str, Any]  # its latest tblRollup row
+    previous: float | None
+
+    @property
+    def value(self) -> float | None:
+        return _num(self.row["value"])
+
+    @property
+    def target(self) -> float | None:
+        return _num(self.row["target"])
+
+    @property
+    def improvement(self) -> str:
+        return IMPROVEMENT.get(self.polarity.split(" ")[0].lower(), "neutral")
+
+    def fmt(self, value: float | None, missing: str = "No data") -> str:
+        return format_value(value, self.unit, missing=missing)
+
+    @property
+    def points(self) -> int:
+        return sum(v is not None for v in self.values)
+
+
+def indicator_series(data: _Data) -> list[Indicator]:
+    """Every indicator with its series up to the report's quarter, in OBA then table order."""
+    info = data.indicators.dropna(subset=["indicator_id"]).drop_duplicates("indicator_id")
+    info = info.set_index("indicator_id")
+    out = []
+    for ind_id, rows in data.rollup.groupby("indicator_id", sort=False):
+        if ind_id not in info.index or rows.empty:
+            continue
+        meta = info.loc[ind_id]
+        values = [_num(v) for v in rows["value"]]
+        out.append(Indicator(
+            id=str(ind_id), name=_text(meta["indicator_name"]) or str(ind_id),
+            question=_text(meta["oba_measure"]), unit=_text(meta["unit"]),
+            polarity=_text(meta["polarity"]), labels=[str(p) for p in rows["period"]],
+            values=values, row=rows.iloc[-1].to_dict(),
+            previous=values[-2] if len(values) > 1 else None))
+    order = {q: i for i, q in enumerate(data.oba_order)}
+    return sorted(out, key=lambda i: order.get(i.question, len(order)))
+
+
+def _comments(data: _Data) -> dict[tuple[str, str], str]:
+    """(indicator, period) -> the partners' commentary, one line each, named by partner."""
+    names = data.partner_names
+    told = data.returns[data.returns["commentary"].map(_text) != ""]
+    out: dict[tuple[str, str], list[str]] = {}
+    for ind, period, partner, text in zip(told["indicator_id"], told["period"],
+                                          told["partner_id"], told["commentary"]):
+        key = (_text(ind), _text(period))
+        out.setdefault(key, []).append(f"{names.get(_text(partner), _text(partner))}: "
+                                       f"{_text(text)}")
+    return {k: "\n".join(v) for k, v in out.items()}
+
+
+def _direction_word(ind: Indicator) -> str:
+    word = _text(ind.row["direction"])
+    if ind.value is None or ind.previous is None:
+        return "No comparison"
+    if word in ("Improving", "Worsening", "No change"):
+        return word
+    return {"↑": "Higher", "↓": "Lower"}.get(_arrow(ind.value, ind.previous), "No change")
+
+
+def _scorecard_row(ind: Indicator, comments: dict[tuple[str, str], str],
+                   drawing: ChartSlots) -> dict[str, Any]:
+    period = _text(ind.row["period"])
+    spec = TrendSpec(ind.name, tuple(ind.labels), tuple(ind.values), ind.unit, ind.target)
+    rag = _text(ind.row["rag"]) or "No data"
+    return {
+        "id": ind.id, "name": ind.name, "period": period, "unit": ind.unit,
+        "value": ind.fmt(ind.value), "target": ind.fmt(ind.target, "None"),
+        "rag": rag, "rag_fill": RAG_FILL.get(rag, FILL_BLANK),
+        "arrow": _arrow(ind.value, ind.previous), "direction": _direction_word(ind),
+        "previous": ind.fmt(ind.previous, "None"),
+        "partners": f"{_int(ind.row['partners_reported'])} of "
+                    f"{_int(ind.row['partners_expected'])}",
+        "commentary": comments.get((ind.id, period), ""),
+        "trend": drawing.add(spec, alt := charts.trend_alt(spec)), "trend_alt": alt,
+    }
+
+
+def rag_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    words = [r["rag"] for r in rows]
+    return {"green": words.count("Green"), "amber": words.count("Amber"),
+            "red": words.count("Red"), "no_target": words.count("No target"),
+            "no_data": words.count("No data"), "total": len(words)}
+
+
+def scorecard_section(data: _Data, inds: list[Indicator], drawing: ChartSlots
+                      ) -> list[dict[str, Any]]:
+    comments = _comments(data)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for ind in inds:
+        groups.setdefault(ind.question, []).append(_scorecard_row(ind, comments, drawing))
+    order = {q: i for i, q in enumerate(data.oba_order)}
+    out = []
+    for question, rows in groups.items():
+        position = order.get(question)
+        out.append({
+            "question": question or "Other measures",
+            "description": OBA_DESCRIPTIONS[position] if position is not None
+            and position < len(OBA_DESCRIPTIONS) else "",
+            "rows": rows, "counts": rag_counts(rows)})
+    return out
+
+
+def spc_section(inds: list[Indicator], drawing: ChartSlots) -> list[dict[str, Any]]:
+    """SPC charts for indicators with at least 12 figures (fewer give unreliable limits)."""
+    from qa_xl.papers.spc import xmr
+
+    out = []
+    for ind in inds:
+        if ind.points < SPC_MIN_POINTS:
+            continue
+        spec = SpcSpec(ind.name, tuple(ind.labels), tuple(ind.values), ind.unit,
+                       ind.improvement, ind.target)
+        result = xmr(ind.values, improvement=ind.improvement, target=ind.target)
+        seg = result.segments[-1]
+        special = [c for c in ("improvement", "concern", "neither") if result.count(c)]
+        out.append({
+            "id": ind.id, "name": ind.name, "question": ind.question,
+            "points": _period_count(ind.labels, ind.points),
+            "latest": ind.fmt(ind.value), "mean": ind.fmt(seg.mean),
+            "limits": f"{ind.fmt(seg.lpl)} to {ind.fmt(seg.upl)}",
+            "target": ind.fmt(ind.target, "None"),
+            "variation": VARIATION_WORDS.get(result.variation, result.variation),
+            "variation_text": result.variation_text,
+            "assurance": ASSURANCE_WORDS.get(result.assurance, result.assurance),
+            "assurance_text": result.assurance_text,
+            "special": ", ".join(f"{result.count(c)} {c if c != 'neither' else 'unusual'}"
+                                 for c in special) or "None",
+            "chart": drawing.add(spec, alt := charts.spc_alt(spec, result)), "chart_alt": alt,
+        })
+    return out
+
+
+def _period_count(labels: list[str], count: int) -> str:
+    """'12 quarters': how many figures, in the series' own periods."""
+    kind = labels[-1].rsplit(" ", 1)[-1][:1] if labels and " " in labels[-1] else "Y"
+    one, many = charts.PERIOD_WORDS.get(kind, ("period", "periods"))
+    return f"{count} {one if count == 1 else many}"
+
