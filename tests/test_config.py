@@ -677,3 +677,18 @@ def test_literal_braces_and_empty_list(tmp_path):
     assert cfg.setting("protective_marking") == "{OFFICIAL}"
     with pytest.raises(ConfigError, match=r"lists\.priority: the list is empty"):
         load_config(write(tmp_path, "[lists]\npriority = []\n", "empty.toml"))
+
+
+def test_the_source_document_is_called_the_framework():
+    """The product names the QA Framework as "the framework", never "the seed" (a random seed
+    of the demo is still a seed)."""
+    root = Path(__file__).resolve().parents[1]
+    texts = [*root.joinpath("src").rglob("*.py"), *root.joinpath("src").rglob("*.toml"),
+             *root.joinpath("report_templates").glob("*.md"),
+             *root.joinpath("report_templates").glob("*.py"), root / "README.md"]
+    calling = re.compile(r"\bthe seed\b|\bseed's\b|\bseed section\b", re.IGNORECASE)
+    found = [f"{p.relative_to(root)}: {m[0]}" for p in texts if "egg-info" not in str(p)
+             for m in calling.finditer(p.read_text(encoding="utf-8"))]
+    assert found == []
+    cfg = load_config(today=TODAY)
+    assert not any(calling.search(i.definition) for i in cfg.indicators)
