@@ -138,24 +138,28 @@ def _tables(master: Path) -> dict[str, pd.DataFrame]:
     return {"returns": read_returns(store).df, "log": read_table(store, S.IMPORT_LOG).df}
 
 
-def test_reimport_changes_only_the_log_and_a_correction_replaces(master, issued_returns):
+def test_reimport_changes_nothing_and_a_correction_replaces(master, issued_returns):
     path = issued_returns["police"]
     figures = figures_for(path, 1)
     fill_return(path, figures, "DI Jones", dt.date(2026, 7, 21))
     import_returns(master, [path])
     first = _tables(master)
-    import_returns(master, [path])
-    second = _tables(master)
-    pd.testing.assert_frame_equal(first["returns"], second["returns"])
-    assert len(second["log"]) == len(first["log"]) + 1
+    before = master.read_bytes()
+    again = import_returns(master, [path])
+    assert again.exit_code == 0 and not again.written
+    assert master.read_bytes() == before  # the same file again: nothing to change
+    assert "already imported" in again.results[0].result and "nothing changed" in " ".join(
+        again.lines())
     key = next(iter(figures))
     corrected = {key: {**figures[key], "commentary": "Corrected figure"}}
     if "value" in figures[key]:
         corrected[key]["value"] = figures[key]["value"] + 1
     fill_return(path, corrected)
     import_returns(master, [path])
-    third = _tables(master)["returns"]
+    tables = _tables(master)
+    third = tables["returns"]
     assert len(third) == len(first["returns"])
+    assert len(tables["log"]) == len(first["log"]) + 2  # the unchanged attempt is logged too
     row = third[(third["period"] == key[0]) & (third["indicator_id"] == key[1])]
     assert row["commentary"].tolist() == ["Corrected figure"]
 

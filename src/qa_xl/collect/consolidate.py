@@ -19,6 +19,7 @@ import pandas as pd
 from qa_xl.core.periods import Period, PeriodError, frequency_kinds, period_kinds, period_or_none
 from qa_xl.core.rag import direction_series, rag_series
 from qa_xl.workbook import schema as S
+from qa_xl.workbook.checks import Finding, refuse_errors
 from qa_xl.workbook.store import Store, read_returns, read_settings, read_table, status_cells
 
 ALL = "all"
@@ -189,26 +190,26 @@ def rollup(workbook: str | Path | Store, *, write: bool = True, quarters: int = 
            today: dt.date | None = None) -> RollupResult:
     """Rebuild tblRollup from every partner's return, and refresh the derived columns of the
     timetable and risk register (next due date, score): one read, one write."""
-    from qa_xl.workbook.filestore import FileStore
+    from qa_xl.workbook.filestore import opened
 
-    store = FileStore(workbook) if isinstance(workbook, str | Path) else workbook
-    settings = read_settings(store)
-    current = _current_period(settings, store.label)
-    tables = [read_table(store, S.INDICATORS), read_table(store, S.PARTNERS),
-              read_returns(store)]
-    refuse_errors(store, tables)
-    indicators, partners, returns = (t.df for t in tables)
-    latest = _latest_quarter(returns)
-    result = RollupResult(
-        consolidate(returns, indicators, partners, max(current, latest or current)),
-        str(current), str(latest) if latest and latest > current else None,
-        (returns, indicators, partners,
-         [current.shift(i - quarters + 1) for i in range(quarters)],
-         int(settings.get("return_deadline_days") or 30)))
-    if write:
-        store.write({S.ROLLUP.table: result.rollup},
-                    status_cells("Roll up", result.summary()),
-                    columns=derived_columns(store, today or dt.date.today()))
+    with opened(workbook, "Roll up", write=write) as store:
+        settings = read_settings(store)
+        current = _current_period(settings, store.label)
+        tables = [read_table(store, S.INDICATORS), read_table(store, S.PARTNERS),
+                  read_returns(store)]
+        refuse_errors(store, tables, "the roll-up", rules_findings(*tables))
+        indicators, partners, returns = (t.df for t in tables)
+        latest = _latest_quarter(returns)
+        result = RollupResult(
+            consolidate(returns, indicators, partners, max(current, latest or current)),
+            str(current), str(latest) if latest and latest > current else None,
+            (returns, indicators, partners,
+             [current.shift(i - quarters + 1) for i in range(quarters)],
+             int(settings.get("return_deadline_days") or 30)))
+        if write:
+            store.write({S.ROLLUP.table: result.rollup},
+                        status_cells("Roll up", result.summary()),
+                        columns=derived_columns(store, today or dt.date.today()))
     return result
 
 
@@ -220,21 +221,13 @@ def _latest_quarter(returns: pd.DataFrame) -> Period | None:
     return Period.containing(last.end, "Q")
 
 
-def refuse_errors(store: Store, tables: list[S.Table]) -> None:
-    """Roll up only what passes the schema checks: a figure typed as text, or an unknown
-    aggregation, would otherwise turn silently into "No data" or a wrong total."""
-    from qa_xl.core.errors import DataError
-    from qa_xl.workbook.checks import ERROR, check_schema
-    from qa_xl.workbook.store import read_lists
+def rules_findings(indicators: S.Table, partners: S.Table, returns: S.Table) -> list[Finding]:
+    """The returns' own rules (a negative count, a numerator over its denominator, an
+    unknown reporting partner) as the roll-up and the import must respect them."""
+    from qa_xl.collect.rules import check_indicators, check_returns
 
-    lists = read_lists(store)
-    errors = [f for t in tables for f in check_schema(t, lists) if f["severity"] == ERROR]
-    if errors:
-        where = "; ".join(f"{f['sheet']}!{f['cell']} {f['message']}" for f in errors[:5])
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        raise DataError(f"the roll-up needs correct data first: {where}{more}",
-                        file=store.label, action="correct these (qa-xl validate lists every "
-                        "problem) and roll up again")
+    return [*check_indicators(indicators, set(partners.df["partner_id"].dropna())),
+            *check_returns(returns, indicators)]
 
 
 def derived_columns(store: Store, today: dt.date) -> dict[str, pd.DataFrame]:

@@ -1,9 +1,15 @@
 """Importing partner returns: check each file, then land the valid ones in one save.
 
 Importing checks the file before any spreadsheet reader sees it (:mod:`qa_xl.collect.package`),
-the signature, then every row with the master's own rules (:mod:`qa_xl.collect.rules`). A
-valid return replaces that partner's rows for its periods — a re-import never doubles a figure.
-Every attempt is logged in tblImportLog.
+the signature (which binds every row as issued), then every row with the master's own rules
+(:mod:`qa_xl.collect.rules`). A valid return replaces that partner's rows for its periods — a
+re-import never doubles a figure — and every other row of the partner's table stays exactly as
+it is in the workbook, cell for cell.
+
+Nothing goes back in time silently: a file that an import has since superseded, or a fill
+completed before the one already in the master, is refused with both named unless the officer
+says ``replace_newer``; the same file again changes nothing and says so. Every attempt is logged
+in tblImportLog, appended (the log's earlier rows are never rewritten).
 """
 
 from __future__ import annotations
@@ -21,19 +27,26 @@ import pandas as pd
 
 from qa_xl.collect.master import (
     ACCEPTED,
+    LOCKED,
+    MAX_NAME,
+    MAX_TEXT,
     REFUSED,
     SIGN_OFF,
     Master,
     issued_rows,
-    open_store,
+    rows_digest,
     token,
 )
 from qa_xl.collect.package import Refused, check_package, metadata, read_book, read_bytes
+from qa_xl.core.errors import UnusableInput
 from qa_xl.core.periods import Period, PeriodError
 from qa_xl.workbook import schema as S
-from qa_xl.workbook.store import Store, read_table, status_cells
+from qa_xl.workbook.checks import refuse_errors
+from qa_xl.workbook.filestore import opened
+from qa_xl.workbook.store import RowsWrite, Store, read_table, status_cells
 
-# -------------------------------------------------------------------------------- importing
+UNCHANGED = "Unchanged"
+
 
 @dataclass
 class FileResult:
@@ -44,17 +57,26 @@ class FileResult:
     partner_id: str = ""
     period: str = ""
     accepted: bool = False
+    unchanged: bool = False  # the very file already in the master: nothing to do
     problems: list[str] = field(default_factory=list)  # each names the file, sheet and cell
     warnings: list[str] = field(default_factory=list)
     data_error: bool = False  # refused for its values (exit 1) rather than unusable (exit 2)
     rows: pd.DataFrame | None = None  # the master rows it brings (tblReturn_<partner> columns)
+    signed_off: dt.date | None = None  # the partner's "Date completed"
+    serial: str = ""  # the issue it fills (its serial and time), for the messages
+    issued_at: str = ""
 
     @property
     def result(self) -> str:
+        if self.unchanged:
+            return f"{UNCHANGED}: {self.problems[0]}" if self.problems else UNCHANGED
         if self.accepted:
             extra = f" with {len(self.warnings)} warning(s)" if self.warnings else ""
             return f"{ACCEPTED}{extra}"
         return f"{REFUSED}: {self.problems[0] if self.problems else 'unknown reason'}"
+
+    def refuse(self, problem: str, *, data: bool = False) -> None:
+        self.accepted, self.problems, self.data_error = False, [problem], data
 
 
 @dataclass
@@ -65,7 +87,7 @@ class ImportReport:
 
     @property
     def exit_code(self) -> int:
-        refused = [r for r in self.results if not r.accepted]
+        refused = [r for r in self.results if not (r.accepted or r.unchanged)]
         if not refused:
             return 0
         return 1 if all(r.data_error for r in refused) else 2
@@ -75,74 +97,168 @@ class ImportReport:
         for r in self.results:
             head = f"{r.file.name}: {r.result.split(':')[0]}"
             out.append(f"{head} ({r.partner_id or '?'}, {r.period or '?'}, "
-                       f"{0 if r.rows is None else len(r.rows)} rows)")
+                       f"{0 if r.rows is None or r.unchanged else len(r.rows)} rows)")
             out += [f"  {p}" for p in r.problems] + [f"  Warning: {w}" for w in r.warnings]
         if self.pending_log:
-            out.append(f"Nothing was imported, so the workbook is unchanged; the refused "
-                       f"attempts are logged in {self.pending_log.name} and move to the "
-                       "ImportLog sheet at the next import.")
+            out.append(f"Nothing was imported, so the workbook is unchanged; the attempts are "
+                       f"logged in {self.pending_log.name} and move to the ImportLog sheet at "
+                       "the next import.")
+        elif not self.written:
+            out.append("Nothing was imported: the workbook is unchanged.")
         return out
 
 
 def import_returns(workbook: str | Path | Store, files: Iterable[str | Path], *,
-                   today: dt.date | None = None) -> ImportReport:
-    """Check and import each return; write every accepted one and the log in one save."""
-    store = open_store(workbook)
-    master = Master.read(store)
-    log = read_table(store, S.IMPORT_LOG).df
-    results = [check_return_file(f, master, today or dt.date.today()) for f in _expand(files)]
-    report = ImportReport(results)
-    attempts = [_log_row(r) for r in results]
-    pending = _pending_path(store)
-    if not any(r.accepted for r in results) and pending is not None:
-        _append_pending(pending, attempts)
-        report.pending_log = pending
-        return report
-    earlier = _read_pending(pending)
-    tables = _replaced_returns(master, [r for r in results if r.accepted])
-    tables[S.IMPORT_LOG.table] = pd.concat(
-        [log, pd.DataFrame(earlier + attempts, columns=S.IMPORT_LOG.names)], ignore_index=True)
-    accepted = sum(r.accepted for r in results)
-    store.write(tables, status_cells("Import returns",
-                                     f"{accepted} of {len(results)} returns imported"))
-    if pending is not None and pending.exists():
-        pending.unlink()
-    report.written = True
+                   today: dt.date | None = None, replace_newer: bool = False,
+                   early: bool = False) -> ImportReport:
+    """Check and import each return; write every accepted one and the log in one save.
+
+    ``replace_newer`` imports a file even when the master holds a later fill (or a later
+    file) for its partner and period; ``early`` accepts a return before its period has ended.
+    """
+    today = today or dt.date.today()
+    paths = _expand(files)
+    with opened(workbook, "Import returns", write=True) as store:
+        master = Master.read(store)
+        refuse_errors(store, master.tables, "the import")
+        log = read_table(store, S.IMPORT_LOG).df
+        results = [check_return_file(f, master, today, early=early) for f in paths]
+        _settle(results, master, log, replace_newer)
+        report = ImportReport(results)
+        attempts = [_log_row(r) for r in results]
+        pending = _pending_path(store)
+        accepted = [r for r in results if r.accepted]
+        if not accepted and pending is not None:  # the workbook stays byte for byte as it was
+            _append_pending(pending, attempts)
+            report.pending_log = pending
+            return report
+        earlier = _read_pending(pending)
+        rows = _replaced_rows(master, accepted)
+        rows[S.IMPORT_LOG.table] = RowsWrite([], pd.DataFrame(earlier + attempts,
+                                                              columns=S.IMPORT_LOG.names))
+        store.write({}, status_cells("Import returns",
+                                     f"{len(accepted)} of {len(results)} returns imported"),
+                    rows=rows)
+        if pending is not None and pending.exists():
+            pending.unlink()
+        report.written = True
     return report
 
 
 def _expand(files: Iterable[str | Path]) -> list[Path]:
-    """Files as given; a folder stands for the .xlsx returns inside it."""
+    """Files as given; a folder stands for the .xlsx returns inside it (none is a mistake)."""
     out: list[Path] = []
     for f in map(Path, files):
         if f.is_dir():
-            out += sorted(p for p in f.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
+            found = sorted(p for p in f.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
+            if not found:
+                raise UnusableInput("the folder holds no returns (.xlsx files)", file=f,
+                                    action="give the folder the completed returns were saved "
+                                    "in, or the files themselves")
+            out += found
         else:
             out.append(f)
+    if not out:
+        raise UnusableInput("no return was given", action="give the completed returns (files "
+                            "or the folder they are in)")
     return out
 
 
-def _replaced_returns(master: Master, accepted: list[FileResult]) -> dict[str, pd.DataFrame]:
-    """Each partner's table with the imported periods replaced, never added to."""
-    tables: dict[str, pd.DataFrame] = {}
+# ----------------------------------------------------------------- what the master already has
+
+def _settle(results: list[FileResult], master: Master, log: pd.DataFrame,
+            replace_newer: bool) -> None:
+    """Refuse what would put older figures back, and mark what is already in the master.
+
+    For each partner and period: the same file as the last one imported changes nothing; a
+    file that was imported before and has been superseded since, or a fill completed before
+    the one the master holds, is refused with both named (unless ``replace_newer``). Two files
+    for the same partner and period in one import: the later fill wins, the other is refused.
+    """
+    history = _accepted_history(log)
+    by_key: dict[tuple[str, str], list[FileResult]] = {}
+    for r in results:
+        if r.accepted:
+            by_key.setdefault((r.partner_id, r.period), []).append(r)
+    for key, group in by_key.items():
+        done = history.get(key, [])
+        for r in group:
+            if done and done[-1][1] == r.sha256:
+                r.accepted, r.unchanged = False, True
+                r.problems = [f"{r.file.name} was already imported on {done[-1][0]}: nothing "
+                              "changed"]
+                continue
+            if replace_newer:
+                continue
+            earlier = next((d for d in done if d[1] == r.sha256), None)
+            if earlier is not None:
+                r.refuse(f"{r.file.name}: this very file was imported on {earlier[0]} and has "
+                         f"since been replaced by {done[-1][2]} (imported {done[-1][0]}); "
+                         "importing it again would put the older figures back. If that is "
+                         "what you want, import it with --replace-newer")
+                continue
+            held = _held_sign_off(master, r)
+            if held is not None and r.signed_off is not None and r.signed_off < held:
+                source = f" ({done[-1][2]}, imported {done[-1][0]})" if done else ""
+                r.refuse(f"{r.file.name} was completed on {r.signed_off:%d/%m/%Y}, but the "
+                         f"figures in the master for {r.partner_id} {r.period} were completed "
+                         f"on {held:%d/%m/%Y}{source}: this looks like an older version. If "
+                         "it is the one to keep, import it with --replace-newer")
+        live = [r for r in group if r.accepted]
+        if len(live) > 1:
+            live.sort(key=lambda r: (r.signed_off or dt.date.min, r.issued_at,
+                                     r.file.stat().st_mtime_ns))
+            winner = live[-1]
+            for r in live[:-1]:
+                r.refuse(f"{r.file.name} and {winner.file.name} are both returns of "
+                         f"{r.partner_id} for {r.period}; {winner.file.name} is the later "
+                         "fill, so this one was not imported")
+
+
+def _accepted_history(log: pd.DataFrame) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+    """(partner, period) -> the files imported for it, oldest first: (when, sha256, name)."""
+    out: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    if log.empty:
+        return out
+    ok = log[log["result"].fillna("").str.startswith(ACCEPTED)].sort_values(
+        "imported_at", kind="stable")
+    for r in ok.itertuples(index=False):
+        when = "" if pd.isna(r.imported_at) else pd.Timestamp(r.imported_at).strftime(
+            "%d/%m/%Y %H:%M")
+        out.setdefault((str(r.partner_id), str(r.period)), []).append(
+            (when, str(r.sha256), str(r.file_name)))
+    return out
+
+
+def _held_sign_off(master: Master, result: FileResult) -> dt.date | None:
+    """When the figures the master holds for this return's periods were completed."""
+    assert result.rows is not None
+    own = master.returns[(master.returns["partner_id"] == result.partner_id)
+                         & master.returns["period"].isin(set(result.rows["period"]))]
+    dates = own["submitted_on"].dropna()
+    return None if dates.empty else pd.Timestamp(dates.max()).date()
+
+
+def _replaced_rows(master: Master, accepted: list[FileResult]) -> dict[str, RowsWrite]:
+    """Per partner table: the rows of the imported periods out, the new rows in; the other
+    rows are not touched at all."""
     columns = [c.name for c in S.RETURN_COLUMNS]
+    by_partner: dict[str, list[pd.DataFrame]] = {}
     for result in accepted:
-        name = f"tblReturn_{result.partner_id}"
-        current = tables.get(name)
-        if current is None:
-            current = master.returns[master.returns["partner_id"] == result.partner_id]
-            current = current[columns]
         assert result.rows is not None
-        periods = set(result.rows["period"])
-        kept = current[~current["period"].isin(periods)]
-        tables[name] = pd.concat([kept, result.rows[columns]], ignore_index=True)
-    return tables
+        by_partner.setdefault(result.partner_id, []).append(result.rows[columns])
+    out = {}
+    for pid, frames in by_partner.items():
+        new = pd.concat(frames, ignore_index=True)
+        out[f"tblReturn_{pid}"] = RowsWrite(master.rows_of(pid, set(new["period"])), new)
+    return out
 
 
 def _log_row(result: FileResult) -> list[Any]:
+    rows = 0 if result.rows is None or not result.accepted else len(result.rows)
     return [dt.datetime.now().replace(microsecond=0), result.partner_id or None,
-            result.period or None, result.file.name, result.sha256,
-            0 if result.rows is None else len(result.rows), result.result[:500]]
+            result.period or None, result.file.name, result.sha256, rows,
+            result.result[:500]]
 
 
 def _pending_path(store: Store) -> Path | None:
@@ -173,8 +289,14 @@ def _read_pending(path: Path | None) -> list[list[Any]]:
 
 # ------------------------------------------------------------------------- checking a file
 
-def check_return_file(path: Path, master: Master, today: dt.date) -> FileResult:
-    """Every check on one return file; a problem refuses it, naming the file and cell."""
+def check_return_file(path: Path, master: Master, today: dt.date, *,
+                      early: bool = False) -> FileResult:
+    """Every check on one return file; a problem refuses it, naming the file and cell.
+
+    A file the reader cannot read (a damaged part, a bad shared-string index) is refused by
+    name like any other, so the rest of a batch still imports."""
+    import python_calamine as calamine
+
     result = FileResult(path)
     try:
         data = read_bytes(path)
@@ -183,35 +305,56 @@ def check_return_file(path: Path, master: Master, today: dt.date) -> FileResult:
         book = read_book(path, data)
         meta = metadata(path, book)
         if formulas:
-            raise Refused(f"{path.name}: sheet Return, cells {', '.join(formulas[:10])} hold "
-                          "formulas; a return takes typed values only: type the figures",
-                          data=True)
+            raise Refused(f"{path.name}: {formulas[0][0]}, cells "
+                          f"{', '.join(c for _, c in formulas[:10])} hold formulas; a return "
+                          "takes typed values only: type the figures", data=True)
         result.partner_id, result.period = meta["partner_id"], meta["period"]
-        _check_signature(path, meta, master)
+        result.serial, result.issued_at = meta.get("serial", ""), meta.get("issued_at", "")
+        raw = _return_table_raw(path, book)
+        result.warnings += _check_signature(path, meta, master, raw)
+        _check_timing(path, meta, today, early)
         if f"tblReturn_{meta['partner_id']}" not in master.store.table_names():
             raise Refused(f"{path.name}: the master has no return sheet for "
                           f"{meta['partner_id']}; add its Return_{meta['partner_id']} sheet "
                           "(qa-xl new builds one per partner) before importing")
-        raw = _return_table_raw(path, book)
-        result.rows, result.warnings = _check_rows(path, raw, book, meta, master, today)
+        rows, warnings, signed_off = _check_rows(path, raw, book, meta, master, today)
+        result.rows, result.signed_off = rows, signed_off
+        result.warnings += warnings
         result.accepted = True
     except Refused as exc:
         result.problems, result.data_error = exc.problems, exc.data
+    except (calamine.CalamineError, ValueError, OverflowError) as exc:
+        result.problems = [f"{path.name}: the workbook cannot be read ({exc}); fill in the file "
+                           "you were sent, or ask the partner to save it again from Excel"]
     return result
 
 
-def _check_signature(path: Path, meta: dict[str, str], master: Master) -> None:
+def _check_signature(path: Path, meta: dict[str, str], master: Master, raw: S.RawTable
+                     ) -> list[str]:
+    """Whose return it is, and that neither its details nor its rows changed since issue."""
     name = path.name
     if meta["workbook_id"] != master.workbook_id:
         raise Refused(f"{name}: this return was issued by another master workbook "
                       f"({meta['workbook_id'][:8]}…); import it into that workbook, or issue "
                       "a new return from this one")
-    expected = token(master.secret(), master.workbook_id, meta["partner_id"], meta["period"],
-                     meta["template_version"])
-    if not hmac.compare_digest(expected, meta["token"]):
+    if not hmac.compare_digest(token(master.secret(), meta), meta["token"]):
         raise Refused(f"{name}: the signature does not match its partner ({meta['partner_id']})"
                       f" and period ({meta['period']}): the hidden details were changed or "
                       "the file was forged; ask the business unit for a new return")
+    warnings = []
+    if meta["template_version"] == "1":
+        warnings.append(f"{name}: issued by an older qa_xl, whose signature does not cover "
+                        "its rows: check that the indicators are the ones issued")
+    else:
+        position = {h: i for i, h in enumerate(raw.header)}
+        locked = [[row[position[c]] if position[c] < len(row) else None for c in LOCKED]
+                  for row in raw.rows if any(v not in (None, "") for v in row)]
+        if not hmac.compare_digest(rows_digest(locked), meta["rows"]):
+            raise Refused(f"{name}: sheet {S.ISSUED_RETURN.sheet}: the locked cells (period, "
+                          "indicator, name, definition, previous figure) are not as issued — "
+                          "a row was relabelled, swapped, added or removed"
+                          f"{_which(raw, meta, master)}; fill in the file you were sent",
+                          data=True)
     if meta["partner_id"] not in set(master.partners["partner_id"].dropna()):
         raise Refused(f"{name}: partner {meta['partner_id']!r} is no longer on the Partners "
                       "sheet; add it back before importing")
@@ -219,6 +362,32 @@ def _check_signature(path: Path, meta: dict[str, str], master: Master) -> None:
         Period.parse(meta["period"])
     except PeriodError as exc:
         raise Refused(f"{name}: {exc}") from exc
+    return warnings
+
+
+def _which(raw: S.RawTable, meta: dict[str, str], master: Master) -> str:
+    """Which rows differ from the return as issued, where the master can still tell."""
+    expected = issued_rows(master, meta["partner_id"], Period.parse(meta["period"]))
+    wanted = set(zip(expected["period"], expected["indicator_id"]))
+    at = {h: i for i, h in enumerate(raw.header)}
+    found = [(str(row[at["period"]]), str(row[at["indicator_id"]])) for row in raw.rows
+             if any(v not in (None, "") for v in row)]
+    extra = [f"{ind} for {period}" for period, ind in found if (period, ind) not in wanted]
+    missing = [f"{ind} for {period}" for period, ind in sorted(wanted - set(found))]
+    parts = []
+    if extra:
+        parts.append(f"{', '.join(extra[:5])} {'was' if len(extra) == 1 else 'were'} not in it")
+    if missing:
+        parts.append(f"{', '.join(missing[:5])} {'is' if len(missing) == 1 else 'are'} missing")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _check_timing(path: Path, meta: dict[str, str], today: dt.date, early: bool) -> None:
+    period = Period.parse(meta["period"])
+    if not early and period.end >= today:
+        raise Refused(f"{path.name}: the return is for {period}, which ends on "
+                      f"{period.end:%d/%m/%Y}; a return is imported once its period has ended "
+                      "(import it with --early to take it now)")
 
 
 def _return_table_raw(path: Path, book: Any) -> S.RawTable:
@@ -242,7 +411,7 @@ def _return_table_raw(path: Path, book: Any) -> S.RawTable:
 
 
 def _check_rows(path: Path, raw: S.RawTable, book: Any, meta: dict[str, str], master: Master,
-                today: dt.date) -> tuple[pd.DataFrame, list[str]]:
+                today: dt.date) -> tuple[pd.DataFrame, list[str], dt.date | None]:
     """Type and check every row with the master's own rules; the master rows it brings."""
     from qa_xl.collect.rules import check_returns
     from qa_xl.workbook.checks import ERROR, check_personal_data, check_schema, drop_knock_on
@@ -256,22 +425,39 @@ def _check_rows(path: Path, raw: S.RawTable, book: Any, meta: dict[str, str], ma
     found = check_schema(table, {}) + check_returns(table, ind_table)
     found += list(check_personal_data(table))
     found += _unexpected_rows(table, expected)
+    found += _too_long(table)
     if df[["value", "numerator", "denominator", "commentary"]].isna().all(axis=None) and len(df):
         raise Refused(f"{path.name}: the return has not been filled in: type the figures in "
                       "the yellow cells of the Return sheet and send it again", data=True)
+    by, on = _sign_off(path, book)
     found = drop_knock_on(found)
     errors = [f for f in found if f["severity"] == ERROR]
     if errors:
-        raise Refused(*map(lambda f: _where(path, f), errors), data=True)
+        raise Refused(*(_where(path, f) for f in errors), data=True)
     warnings = [_where(path, f) for f in found]
-    warnings += _sign_off_warnings(path, book, df, master, today)
-    by, on = _sign_off(book)
+    warnings += _sign_off_warnings(path, by, on, df, master, today)
     rows = pd.DataFrame({
         "period": df["period"], "indicator_id": df["indicator_id"], "value": df["value"],
         "numerator": df["numerator"], "denominator": df["denominator"],
         "commentary": df["commentary"], "submitted_by": by,
         "submitted_on": pd.Timestamp(on or today)})
-    return rows.reset_index(drop=True), warnings
+    return rows.reset_index(drop=True), warnings, on
+
+
+def _too_long(table: S.Table) -> list[dict[str, Any]]:
+    """Free text beyond what the return's own validation allows (typed in another program)."""
+    from qa_xl.workbook.checks import ERROR, finding
+
+    out = []
+    for col in table.schema.columns:
+        if col.locked or col.kind != S.TEXT:
+            continue
+        for row, text in table.df[col.name].dropna().items():
+            if len(str(text)) > MAX_TEXT:
+                out.append(finding(ERROR, table, col.name, row, "too_long",
+                                   f"{col.name} has {len(str(text))} characters; a return "
+                                   f"takes at most {MAX_TEXT}: shorten it"))
+    return out
 
 
 def _where(path: Path, f: dict[str, Any]) -> str:
@@ -279,10 +465,9 @@ def _where(path: Path, f: dict[str, Any]) -> str:
     return f"{path.name}: sheet {f['sheet']}{cell}: {f['message']}"
 
 
-def _sign_off_warnings(path: Path, book: Any, df: pd.DataFrame, master: Master,
-                       today: dt.date) -> list[str]:
+def _sign_off_warnings(path: Path, by: str | None, on: dt.date | None, df: pd.DataFrame,
+                       master: Master, today: dt.date) -> list[str]:
     """Things worth a look that do not stop the import."""
-    by, on = _sign_off(book)
     out = []
     if by is None or on is None:
         out.append(f"{path.name}: sheet Return: 'Completed by' or 'Date completed' is blank; "
@@ -316,6 +501,10 @@ def _unexpected_rows(table: S.Table, expected: pd.DataFrame) -> list[dict[str, A
     seen = set()
     for row, r in table.df.iterrows():
         key = (r["period"], r["indicator_id"])
+        if key in seen:
+            found.append(finding(ERROR, table, "indicator_id", row, "duplicate_row",
+                                 f"{r['indicator_id']} for {r['period']} is in the return "
+                                 "twice: fill in the file you were sent"))
         seen.add(key)
         if key not in wanted:
             found.append(finding(ERROR, table, "indicator_id", row, "unexpected_row",
@@ -329,7 +518,8 @@ def _unexpected_rows(table: S.Table, expected: pd.DataFrame) -> list[dict[str, A
     return found
 
 
-def _sign_off(book: Any) -> tuple[str | None, dt.date | None]:
+def _sign_off(path: Path, book: Any) -> tuple[str | None, dt.date | None]:
+    """Who completed the return and when (cells B4 and B5 of the Return sheet)."""
     values = book.get_sheet_by_name(S.ISSUED_RETURN.sheet).to_python(skip_empty_area=False)
     out: dict[str, Any] = {}
     for key, (row, _label) in SIGN_OFF.items():
@@ -340,6 +530,9 @@ def _sign_off(book: Any) -> tuple[str | None, dt.date | None]:
         on = on.date()
     elif not isinstance(on, dt.date):
         on = None
-    by = out["submitted_by"]
-    return (None if by is None else str(by)[:100]), on
-
+    by = None if out["submitted_by"] is None else str(out["submitted_by"]).strip()
+    if by is not None and len(by) > MAX_NAME:
+        raise Refused(f"{path.name}: sheet {S.ISSUED_RETURN.sheet}, cell "
+                      f"B{SIGN_OFF['submitted_by'][0] + 1}: 'Completed by' has {len(by)} "
+                      f"characters; give a name or role of at most {MAX_NAME}", data=True)
+    return by, on

@@ -2,13 +2,18 @@
 
 A protected ``Return`` sheet whose yellow cells are the only ones a partner can type in, with
 data validation and input messages, the previous period's figure for reference, and a very
-hidden ``About`` sheet that names the partner, the period, the template version and the master,
-signed (:func:`qa_xl.collect.master.token`).
+hidden ``About`` sheet that names the partner, the period, the template version, the master,
+the issue's own serial and time and a digest of every row as issued, all signed
+(:func:`qa_xl.collect.master.token`). A return a partner has started filling in is never
+replaced by issuing again (``force`` says to).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -18,49 +23,105 @@ import pandas as pd
 from qa_xl.collect.master import (
     ABOUT_SHEET,
     HEADER_ROW,
+    LOCKED,
+    MAX_TEXT,
     SIGN_OFF,
     TEMPLATE_VERSION,
     Master,
     issued_rows,
-    open_store,
+    rows_digest,
     token,
 )
-from qa_xl.core.errors import UnusableInput
+from qa_xl.core.errors import DataError, UnusableInput, os_problem
+from qa_xl.core.files import make_shareable
+from qa_xl.core.ids import ID_PATTERN, ID_RULE
 from qa_xl.core.periods import Period, PeriodError
 from qa_xl.workbook import schema as S
-from qa_xl.workbook.store import Store
+from qa_xl.workbook.checks import refuse_errors
+from qa_xl.workbook.filestore import opened
+from qa_xl.workbook.store import Store, python_value
+
+
+class IssuedReturns(list[Path]):
+    """The returns written (a list of their paths, as before), and those left alone."""
+
+    def __init__(self, written: Iterable[Path] = ()) -> None:
+        super().__init__(written)
+        self.skipped: list[tuple[Path, str]] = []  # (file, why it was not replaced)
 
 
 def return_file_name(partner_id: str, period: Period) -> str:
+    """``<partner_id>_<period>.xlsx``; a partner id that could climb out of the folder or
+    name no file is refused (the Partners sheet is checked before, this is the last guard)."""
+    if not isinstance(partner_id, str) or not ID_PATTERN.fullmatch(partner_id):
+        raise DataError(f"partner_id {partner_id!r} must be {ID_RULE}", sheet=S.PARTNERS.sheet,
+                        action="correct it on the Partners sheet and issue again")
     return f"{partner_id}_{period.file_part}.xlsx"
 
 
 def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path | None = None,
-                  partners: Iterable[str] | None = None) -> list[Path]:
-    """Write one return per partner (or those named) for ``period``; returns the files."""
-    store = open_store(workbook)
-    master = Master.read(store)
+                  partners: Iterable[str] | None = None, *, force: bool = False
+                  ) -> IssuedReturns:
+    """Write one return per partner (or those named) for ``period``; returns the files.
+
+    A return already in the folder that a partner has started filling in (or that is not an
+    issued return at all) is left as it is and listed in ``skipped``; ``force`` replaces it.
+    """
     try:
         p = Period.parse(period)
     except PeriodError as exc:
         raise UnusableInput(str(exc), action="give the period as 2026-27 Q2") from exc
-    folder = Path(out_dir) if out_dir else _default_folder(store, p)
-    master.secret()  # refuse before making folders when returns cannot be signed
-    wanted = list(partners) if partners else [
-        pid for pid, expected in zip(master.partners["partner_id"],
-                                     master.partners["returns_expected"])
-        if not pd.isna(pid) and str(expected).casefold() != "no"]
-    written = []
-    for pid in wanted:
-        partner = master.partner(pid)
-        rows = issued_rows(master, pid, p)
-        if rows.empty:
-            continue
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / return_file_name(pid, p)
-        write_return(path, master, partner, p, rows)
-        written.append(path)
-    return written
+    with opened(workbook, "Issue returns") as store:
+        master = Master.read(store)
+        refuse_errors(store, master.tables, "issuing returns")
+        folder = Path(out_dir) if out_dir else _default_folder(store, p)
+        master.secret()  # refuse before making folders when returns cannot be signed
+        wanted = list(partners) if partners else [
+            pid for pid, expected in zip(master.partners["partner_id"],
+                                         master.partners["returns_expected"])
+            if not pd.isna(pid) and str(expected).casefold() != "no"]
+        result = IssuedReturns()
+        for pid in wanted:
+            partner = master.partner(pid)
+            rows = issued_rows(master, pid, p)
+            if rows.empty:
+                continue
+            path = folder / return_file_name(pid, p)
+            if path.exists() and not force and (why := _started(path)):
+                result.skipped.append((path, why))
+                continue
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise os_problem(exc, "make the returns folder", folder) from exc
+            write_return(path, master, partner, p, rows)
+            result.append(path)
+    return result
+
+
+def _started(path: Path) -> str:
+    """Why an existing return must not be replaced ("" when it is an unfilled return)."""
+    import python_calamine as calamine
+
+    if path.with_name(f"~${path.name}").exists() or path.with_name(
+            f".~lock.{path.name}#").exists():
+        return "it is open in Excel or LibreOffice"
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+        if ABOUT_SHEET not in book.sheet_names or S.ISSUED_RETURN.table not in book.table_names:
+            return "it is not a return issued by qa_xl"
+        table = book.get_table_by_name(S.ISSUED_RETURN.table)
+        header = [str(h) for h in table.columns]
+        inputs = [header.index(c.name) for c in S.ISSUED_RETURN.columns if not c.locked
+                  and c.name in header]
+        rows = table.to_python() if table.height else []
+        sheet = book.get_sheet_by_name(S.ISSUED_RETURN.sheet).to_python(skip_empty_area=False)
+    except (calamine.CalamineError, OSError, ValueError) as exc:
+        return f"it cannot be read ({exc})"
+    typed = any(row[i] not in (None, "") for row in rows for i in inputs if i < len(row))
+    signed = any(r < len(sheet) and len(sheet[r]) > 1 and sheet[r][1] not in (None, "")
+                 for r, _label in SIGN_OFF.values())
+    return "a partner has started filling it in" if typed or signed else ""
 
 
 def _default_folder(store: Store, period: Period) -> Path:
@@ -70,47 +131,69 @@ def _default_folder(store: Store, period: Period) -> Path:
 
 def write_return(path: Path, master: Master, partner: pd.Series, period: Period,
                  rows: pd.DataFrame) -> None:
-    """The partner's workbook: how-to, sign-off cells, the table, protection, metadata."""
+    """The partner's workbook: how-to, sign-off cells, the table, protection, metadata;
+    written to a temporary file that replaces ``path`` once complete."""
     import xlsxwriter
 
     names = master.settings
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
-                                           "strings_to_urls": False})
-    book.set_properties({"title": f"Return: {partner['name']}, {period}",
-                         "author": str(names.get("partnership", "")),
-                         "created": dt.datetime(2000, 1, 1)})
-    fmt = _return_formats(book)
-    ws = book.add_worksheet("Return")
-    ws.write_string(0, 0, f"{names.get('partnership', '')}: quarterly return", fmt["title"])
-    ws.write_string(1, 0, f"{partner['name']} ({partner['partner_id']}), period {period}. "
-                    f"Please return by {period.end + _deadline(names):%d %B %Y}.", fmt["intro"])
-    ws.write_string(2, 0, "Fill in the yellow cells only. Percentages: give the numerator and "
-                    "denominator (the value is worked out). Explain any missing or Red figure "
-                    "in the commentary. Aggregate figures only: no names.", fmt["intro"])
-    for row, label in SIGN_OFF.values():
-        ws.write_string(row, 0, label, fmt["label"])
-        ws.write_blank(row, 1, None, fmt["date"] if "Date" in label else fmt["input"])
-    ws.data_validation(SIGN_OFF["submitted_on"][0], 1, SIGN_OFF["submitted_on"][0], 1, {
-        "validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
-        "maximum": dt.date(2100, 12, 31), "input_title": "Date completed",
-        "input_message": "The date you completed this return."})
-    _return_table(ws, fmt, rows)
-    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
-                    "format_columns": True, "format_rows": True})
-    ws.freeze_panes(HEADER_ROW + 1, 2)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.activate()
-    about = book.add_worksheet(ABOUT_SHEET)
-    meta = {"partner_id": str(partner["partner_id"]), "period": str(period),
-            "template_version": TEMPLATE_VERSION, "workbook_id": master.workbook_id}
-    meta["token"] = token(master.secret(), meta["workbook_id"], meta["partner_id"],
-                          meta["period"])
-    for r, (key, value) in enumerate(meta.items()):
-        about.write_string(r, 0, key)
-        about.write_string(r, 1, value)
-    about.very_hidden()
-    book.close()
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.qa_xl-",
+                                    suffix=".tmp")
+        os.close(fd)
+    except OSError as exc:
+        raise os_problem(exc, "write the return", path) from exc
+    tmp = Path(name)
+    try:
+        book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
+                                              "strings_to_urls": False})
+        book.set_properties({"title": f"Return: {partner['name']}, {period}",
+                             "author": str(names.get("partnership", "")),
+                             "created": dt.datetime(2000, 1, 1)})
+        fmt = _return_formats(book)
+        ws = book.add_worksheet("Return")
+        ws.write_string(0, 0, f"{names.get('partnership', '')}: quarterly return",
+                        fmt["title"])
+        ws.write_string(1, 0, f"{partner['name']} ({partner['partner_id']}), period {period}. "
+                        f"Please return by {period.end + _deadline(names):%d %B %Y}.",
+                        fmt["intro"])
+        ws.write_string(2, 0, "Fill in the yellow cells only. Percentages: give the numerator "
+                        "and denominator (the value is worked out). Explain any missing or Red "
+                        "figure in the commentary. Aggregate figures only: no names.",
+                        fmt["intro"])
+        for row, label in SIGN_OFF.values():
+            ws.write_string(row, 0, label, fmt["label"])
+            ws.write_blank(row, 1, None, fmt["date"] if "Date" in label else fmt["input"])
+        ws.data_validation(SIGN_OFF["submitted_on"][0], 1, SIGN_OFF["submitted_on"][0], 1, {
+            "validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
+            "maximum": dt.date(2100, 12, 31), "input_title": "Date completed",
+            "input_message": "The date you completed this return."})
+        _return_table(ws, fmt, rows)
+        ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
+                        "format_columns": True, "format_rows": True})
+        ws.freeze_panes(HEADER_ROW + 1, 2)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.activate()
+        about = book.add_worksheet(ABOUT_SHEET)
+        locked = [[python_value(v) for v in row]
+                  for row in rows[list(LOCKED)].itertuples(index=False)]
+        meta = {"partner_id": str(partner["partner_id"]), "period": str(period),
+                "template_version": TEMPLATE_VERSION, "workbook_id": master.workbook_id,
+                "serial": secrets.token_hex(16),
+                "issued_at": dt.datetime.now().isoformat(timespec="seconds"),
+                "rows": rows_digest(locked)}
+        meta["token"] = token(master.secret(), meta)
+        for r, (key, value) in enumerate(meta.items()):
+            about.write_string(r, 0, key)
+            about.write_string(r, 1, value)
+        about.very_hidden()
+        book.close()
+        make_shareable(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise os_problem(exc, "write the return", path) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _deadline(settings: dict[str, Any]) -> dt.timedelta:
@@ -163,7 +246,7 @@ def _return_table(ws: Any, fmt: dict[str, Any], rows: pd.DataFrame) -> None:
     for c, col in enumerate(columns):
         if col.locked:
             continue
-        options = ({"validate": "length", "criteria": "<=", "value": 2000}
+        options = ({"validate": "length", "criteria": "<=", "value": MAX_TEXT}
                    if col.kind == S.TEXT else
                    {"validate": "decimal", "criteria": ">=", "value": col.min}
                    if col.min is not None else

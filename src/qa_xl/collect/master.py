@@ -1,9 +1,11 @@
 """The master workbook as the returns see it, and what every return is: its layout, its
 signature and the rows it carries.
 
-A return carries hidden metadata (partner, period, template version, the master's id) and an
-HMAC-SHA256 signature made with a secret that only the master workbook holds, so a return
-cannot be imported as another partner's, another period's or another workbook's. Issuing
+A return carries hidden metadata — partner, period, template version, the master's id, its
+own serial and time of issue, and a digest of every row as issued (period, indicator id and the
+locked text, in order) — signed with HMAC-SHA256 using a secret that only the master workbook
+holds. So a return cannot be imported as another partner's, period's or workbook's, and a row
+relabelled, swapped, added or removed after issue breaks the signature. Issuing
 (:mod:`qa_xl.collect.issue`) and importing (:mod:`qa_xl.collect.importing`) share this one
 description of a return.
 """
@@ -12,23 +14,34 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
-from pathlib import Path
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from qa_xl.core.errors import UnusableInput
-from qa_xl.core.periods import FREQUENCY_OF, Period
+from qa_xl.core.periods import FREQUENCY_OF, Period, period_or_none
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.store import Store, read_returns, read_settings, read_table
 
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"
 ABOUT_SHEET = "About"
-META_KEYS = ("partner_id", "period", "template_version", "workbook_id", "token")
+# What the signature covers, by template version: version 1 (qa_xl 0.1) signed only who and
+# when; version 2 also binds the issue (serial, time) and every row as issued.
+SIGNED = {
+    "1": ("workbook_id", "partner_id", "period", "template_version"),
+    "2": ("workbook_id", "partner_id", "period", "template_version", "serial", "issued_at",
+          "rows"),
+}
+META_KEYS = (*SIGNED[TEMPLATE_VERSION], "token")
+LOCKED = tuple(c.name for c in S.ISSUED_RETURN.columns if c.locked)
 HEADER_ROW = 6  # 0-based: the table header is on row 7, under the how-to and sign-off cells
 SIGN_OFF = {"submitted_by": (3, "Completed by"), "submitted_on": (4, "Date completed")}
 ACCEPTED, REFUSED = "Accepted", "Refused"
+MAX_TEXT = 2000  # characters of commentary a return takes (its own validation says so too)
+MAX_NAME = 100  # characters of "Completed by"
 
 
 # ------------------------------------------------------------------------------- the master
@@ -43,10 +56,28 @@ class Master:
     indicators: pd.DataFrame
     returns: pd.DataFrame  # every partner's rows, with partner_id
 
+    returns_table: S.Table | None = None  # the same rows, with the way back to their cells
+    tables: list[S.Table] = field(default_factory=list)  # what it was read from, to check
+
     @classmethod
     def read(cls, store: Store) -> Master:
-        return cls(store, read_settings(store), read_table(store, S.PARTNERS).df,
-                   read_table(store, S.INDICATORS).df, read_returns(store).df)
+        config, partners, indicators = (read_table(store, S.CONFIG),
+                                        read_table(store, S.PARTNERS),
+                                        read_table(store, S.INDICATORS))
+        returns = read_returns(store)
+        return cls(store, read_settings(store), partners.df, indicators.df, returns.df,
+                   returns, [config, partners, indicators])
+
+    def rows_of(self, partner_id: str, periods: set[str]) -> list[int]:
+        """The sheet rows of a partner's return table holding figures for these periods
+        (however the period is spelt), which an import of those periods replaces."""
+        table = self.returns_table
+        if table is None or table.origin is None:
+            return []
+        df = table.df
+        canonical = df["period"].map(lambda p: str(q) if (q := period_or_none(p)) else None)
+        mask = (df["partner_id"] == partner_id) & canonical.isin(periods)
+        return sorted(table.origin[i][1] for i in df.index[mask.fillna(False).astype(bool)])
 
     def secret(self) -> str:
         secret = str(self.settings.get("return_secret") or "")
@@ -75,17 +106,32 @@ class Master:
         return match.iloc[0]
 
 
-def token(secret: str, workbook_id: str, partner_id: str, period: str,
-          version: str = TEMPLATE_VERSION) -> str:
-    """The signature of a return: HMAC-SHA256 over what identifies it."""
-    message = "|".join((workbook_id, partner_id, period, version)).encode()
+def canonical(value: Any) -> str:
+    """A cell as the text the signature covers: numbers in one spelling whether they come back
+    as 12, 12.0 or 1.2e1, blanks as nothing, text exactly as written."""
+    if value is None or (isinstance(value, float) and value != value) or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return format(float(value), ".15g")
+    return str(value).replace("\r\n", "\n")
+
+
+def rows_digest(rows: Iterable[Iterable[Any]]) -> str:
+    """SHA-256 over each issued row's locked cells (:data:`LOCKED`), in order."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(json.dumps([canonical(v) for v in row]).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def token(secret: str, meta: dict[str, str]) -> str:
+    """The signature of a return: HMAC-SHA256 over the fields its version signs."""
+    fields = SIGNED.get(meta.get("template_version", ""), SIGNED[TEMPLATE_VERSION])
+    message = "|".join(str(meta.get(key, "")) for key in fields).encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def open_store(workbook: str | Path | Store) -> Store:
-    from qa_xl.workbook.filestore import FileStore
-
-    return FileStore(workbook) if isinstance(workbook, str | Path) else workbook
 
 
 def reports(reporting: Any, partner_id: str, sending: set[str]) -> bool:

@@ -1,7 +1,10 @@
 """Checking a return's package before any spreadsheet reader sees it.
 
-Type, size, zip bomb, macros, XML document types (via defusedxml) and formulas: a file that
-fails here is refused by name and never parsed by python-calamine.
+Type, size, zip bomb, duplicate entries, XML document types (via defusedxml), and what the
+package itself declares — every part by its content type in ``[Content_Types].xml``, every
+relationship by its type — so a macro project, a binary object or an external link is found
+whatever its part is called, and formulas are found in every part that holds cells, wherever it
+lives. A file that fails here is refused by name and never parsed by python-calamine.
 """
 
 from __future__ import annotations
@@ -45,9 +48,52 @@ def read_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def check_package(path: Path, data: bytes) -> list[str]:
-    """Size, zip bomb, macros and XML document types, before any reader runs; returns the
-    cells that hold formulas (refused once the file is known to be a return)."""
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # how a binary (OLE compound) file starts
+# What a return never holds, by the content type its package declares for a part (so a
+# macro project is found whatever it is called) ...
+_FORBIDDEN_TYPES = {
+    "application/vnd.ms-office.vbaproject": "macros (a VBA project)",
+    "application/vnd.ms-office.vbaprojectsignature": "a signed macro project",
+    "application/vnd.ms-office.vbaprojectsignatureagile": "a signed macro project",
+    "application/vnd.ms-office.vbaprojectsignaturev3": "a signed macro project",
+    "application/vnd.ms-excel.sheet.macroenabled.main+xml": "macros (a macro-enabled workbook)",
+    "application/vnd.ms-excel.template.macroenabled.main+xml": "macros (a macro template)",
+    "application/vnd.ms-excel.addin.macroenabled.main+xml": "macros (an add-in)",
+    "application/vnd.ms-excel.macrosheet+xml": "an Excel 4 macro sheet",
+    "application/vnd.ms-excel.intlmacrosheet+xml": "an Excel 4 macro sheet",
+    "application/vnd.openxmlformats-officedocument.oleobject": "an embedded object",
+    "application/vnd.ms-office.activex+xml": "an ActiveX control",
+    "application/vnd.ms-office.activex": "an ActiveX control",
+    "application/vnd.ms-excel.controlproperties+xml": "a form control",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.externallink+xml":
+        "a link to another workbook",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.connections+xml":
+        "an external data connection",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.querytable+xml":
+        "a web or database query",
+}
+# ... and by the relationships that would load one, or reach outside the file.
+_FORBIDDEN_RELS = {
+    "vbaProject": "macros (a VBA project)", "oleObject": "an embedded object",
+    "activeXControl": "an ActiveX control", "activeXControlBinary": "an ActiveX control",
+    "externalLink": "a link to another workbook", "externalLinkPath": "a link to another file",
+    "connections": "an external data connection", "queryTable": "a web or database query",
+    "attachedToolbars": "macro toolbars", "package": "an embedded document",
+    "xlMacrosheet": "an Excel 4 macro sheet", "xlIntlMacrosheet": "an Excel 4 macro sheet",
+    "control": "a form control", "oleObjectBinary": "an embedded object",
+}
+_EXTERNAL_OK = ("/hyperlink",)  # a web address typed into a commentary
+
+
+def check_package(path: Path, data: bytes) -> list[tuple[str, str]]:
+    """Size, zip bomb, duplicate entries, what the package declares (macros, binary objects,
+    external links, whatever they are called) and XML document types, before any reader runs.
+    Returns the cells that hold formulas, in every part that holds cells, as (sheet or part,
+    cell) — refused once the file is known to be a return."""
     import defusedxml.ElementTree as safe_xml
     from defusedxml import DefusedXmlException
 
@@ -59,40 +105,117 @@ def check_package(path: Path, data: bytes) -> list[str]:
         raise Refused(f"{name}: the file is damaged or not an Excel workbook ({exc})") from exc
     if len(members) > MAX_MEMBERS:
         raise Refused(f"{name}: the workbook has {len(members)} parts; a return has a few dozen")
-    if any(m.filename.lower().endswith("vbaproject.bin") for m in members):
-        raise Refused(f"{name}: the workbook carries macros; send the issued .xlsx without them")
+    names = [m.filename for m in members]
+    folded = [n.lower() for n in names]
+    if len(set(folded)) != len(folded):
+        twice = next(n for n in names if folded.count(n.lower()) > 1)
+        raise Refused(f"{name}: the package holds the part {twice} more than once, which Excel "
+                      "never writes (a doctored file?); send the issued file")
     declared = sum(m.file_size for m in members)
     if declared > MAX_UNZIPPED_BYTES or any(
             m.file_size > 1_000_000 and m.file_size > MAX_RATIO * max(m.compress_size, 1)
             for m in members):
         raise Refused(f"{name}: the file expands to far more than it holds (a zip bomb?)")
+    bodies: dict[str, bytes] = {}
     total = 0
-    formulas: list[str] = []
     for m in members:
+        if m.is_dir():
+            continue
         try:
             with zf.open(m) as part:
                 body = part.read(MAX_UNZIPPED_BYTES + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError) as exc:
             raise Refused(f"{name}: part {m.filename} is damaged ({exc})") from exc
         total += len(body)
         if total > MAX_UNZIPPED_BYTES:
             raise Refused(f"{name}: the file expands to far more than it holds (a zip bomb?)")
-        if m.filename.endswith((".xml", ".rels", ".vml")):
+        if body.startswith(_OLE_MAGIC):
+            raise Refused(f"{name}: the workbook carries macros or another binary (OLE) "
+                          f"object (part {m.filename}), which a return never holds; send the "
+                          "issued .xlsx")
+        bodies[m.filename] = body
+    trees: dict[str, Any] = {}
+    for part, body in bodies.items():
+        if part.lower().endswith((".xml", ".rels", ".vml")) or body.lstrip()[:5] == b"<?xml":
             try:
-                root = safe_xml.fromstring(body, forbid_dtd=True)
+                trees[part] = safe_xml.fromstring(body, forbid_dtd=True)
             except DefusedXmlException as exc:
-                raise Refused(f"{name}: part {m.filename} declares XML entities or a document "
+                raise Refused(f"{name}: part {part} declares XML entities or a document "
                               "type, which a return never has; send the issued file") from exc
             except safe_xml.ParseError as exc:
-                raise Refused(f"{name}: part {m.filename} is damaged ({exc})") from exc
-            if m.filename.startswith("xl/worksheets/"):
-                formulas += _formula_cells(root)
+                raise Refused(f"{name}: part {part} is damaged ({exc})") from exc
+    _check_declared(name, bodies, trees)
+    sheets = _sheet_names(trees)
+    formulas: list[tuple[str, str]] = []
+    for part, root in trees.items():
+        where = f"sheet {sheets[part]}" if part in sheets else f"part {part}"
+        formulas += [(where, cell) for cell in _formula_cells(root)]
     return formulas
 
 
+def _check_declared(name: str, bodies: dict[str, bytes], trees: dict[str, Any]) -> None:
+    """Every part by the content type the package gives it, every relationship by its type."""
+    types = trees.get(next((p for p in trees if p.lower() == "[content_types].xml"), ""))
+    if types is None:
+        raise Refused(f"{name}: the package has no list of its parts ([Content_Types].xml), so "
+                      "it is not an Excel workbook; send the issued .xlsx")
+    defaults = {d.get("Extension", "").lower(): d.get("ContentType", "").lower()
+                for d in types.iter(f"{{{_CT}}}Default")}
+    overrides = {o.get("PartName", "").lower().lstrip("/"): o.get("ContentType", "").lower()
+                 for o in types.iter(f"{{{_CT}}}Override")}
+    for part in bodies:
+        kind = overrides.get(part.lower()) or defaults.get(part.rsplit(".", 1)[-1].lower(), "")
+        if not kind and part.lower() != "[content_types].xml":
+            raise Refused(f"{name}: the part {part} is not in the package's list of its parts "
+                          "([Content_Types].xml), which Excel never writes (an added or "
+                          "doctored part?); send the issued .xlsx")
+        what = _FORBIDDEN_TYPES.get(kind)
+        if what:
+            raise Refused(f"{name}: the workbook carries {what} (part {part}); send the issued "
+                          ".xlsx without it")
+    for kind in overrides.values():  # declared, even if the part itself was left out
+        if kind in _FORBIDDEN_TYPES:
+            raise Refused(f"{name}: the workbook declares {_FORBIDDEN_TYPES[kind]}; send the "
+                          "issued .xlsx without it")
+    for part, root in trees.items():
+        if not part.lower().endswith(".rels"):
+            continue
+        for rel in root.iter(f"{{{_REL}}}Relationship"):
+            kind = rel.get("Type", "")
+            short = kind.rsplit("/", 1)[-1]
+            if short in _FORBIDDEN_RELS:
+                raise Refused(f"{name}: the workbook carries {_FORBIDDEN_RELS[short]} (a "
+                              f"relationship in {part}); send the issued .xlsx without it")
+            if rel.get("TargetMode", "").lower() == "external" and not kind.endswith(
+                    _EXTERNAL_OK):
+                raise Refused(f"{name}: the workbook links to something outside it "
+                              f"({rel.get('Target', '')[:80]!r}, in {part}); send the issued "
+                              ".xlsx without external links")
+
+
+def _sheet_names(trees: dict[str, Any]) -> dict[str, str]:
+    """Worksheet part -> sheet name, through the workbook and its relationships."""
+    import posixpath
+
+    book = next((p for p, r in trees.items() if r.tag == f"{{{_MAIN}}}workbook"), None)
+    if book is None:
+        return {}
+    folder, base = posixpath.split(book)
+    rels = trees.get(posixpath.join(folder, "_rels", f"{base}.rels"))
+    if rels is None:
+        return {}
+    targets = {}
+    for rel in rels.iter(f"{{{_REL}}}Relationship"):
+        target = rel.get("Target", "")
+        targets[rel.get("Id")] = (target.lstrip("/") if target.startswith("/") else
+                                  posixpath.normpath(posixpath.join(folder, target)))
+    return {targets[s.get(_R_ID)]: s.get("name", "?")
+            for s in trees[book].iter(f"{{{_MAIN}}}sheet") if s.get(_R_ID) in targets}
+
+
 def _formula_cells(root: Any) -> list[str]:
-    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    return [c.get("r", "?") for c in root.iter(f"{ns}c") if c.find(f"{ns}f") is not None]
+    return [c.get("r", "?") for c in root.iter(f"{{{_MAIN}}}c")
+            if c.find(f"{{{_MAIN}}}f") is not None]
 
 
 def read_book(path: Path, data: bytes) -> Any:

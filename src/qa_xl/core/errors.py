@@ -66,3 +66,47 @@ class DataError(QaXlError):
     """The input is readable but some values are wrong; the officer must correct them."""
 
     exit_code = 1
+
+
+class WorkbookChanged(UnusableInput):
+    """The file on disk is no longer the one qa_xl read: someone saved it meanwhile."""
+
+    action = ("nothing was written; run the command again (it will read the workbook as it is "
+              "now)")
+
+
+_OS_WORDS = {
+    "ENOSPC": ("the disk is full", "free some space on that drive (or ask IT to), then run "
+               "again"),
+    "EFBIG": ("the file would be larger than this system allows (the disk or a quota is full)",
+              "free some space or raise the quota, then run again"),
+    "EDQUOT": ("the disk quota is full", "free some space or ask IT to raise the quota, then "
+               "run again"),
+    "EACCES": ("permission was denied", "ask for write access to that folder and file (or "
+               "copy the workbook somewhere you can write), then run again"),
+    "EPERM": ("the operation is not permitted", "ask for write access to that folder and file, "
+              "then run again"),
+    "EROFS": ("the drive is read-only", "copy the workbook to a drive you can write to, then "
+              "run again"),
+    "ENOENT": ("the file or folder does not exist", "check the path, then run again"),
+    "EISDIR": ("that is a folder, not a file", "give the path of a file"),
+    "ENOTDIR": ("part of the path is not a folder", "check the path, then run again"),
+    "EBUSY": ("the file is in use by another program", "close it there, then run again"),
+    "ETXTBSY": ("the file is in use by another program", "close it there, then run again"),
+    "ENAMETOOLONG": ("the path is too long", "use a shorter folder or file name"),
+    "EIO": ("the disk reported an input/output error", "check the drive (or ask IT), then run "
+            "again"),
+}
+
+
+def os_problem(exc: OSError, doing: str, path: str | PathLike[str] | None = None
+               ) -> UnusableInput:
+    """An operating-system fault (full disk, permission denied, read-only drive…) as a plain
+    answer: what failed, where, and what to do (exit status 2, never a traceback)."""
+    import errno as errno_names
+
+    name = errno_names.errorcode.get(exc.errno or 0, "")
+    words, action = _OS_WORDS.get(name, (exc.strerror or str(exc), "check the drive and the "
+                                         "file's permissions, then run again"))
+    where = exc.filename if exc.filename else path
+    return UnusableInput(f"could not {doing}: {words}", file=where, action=action)

@@ -17,13 +17,21 @@ from typing import Any
 import pandas as pd
 import xlwings as xw
 
+from qa_xl.core.errors import DataError
 from qa_xl.workbook.build import CONDITIONAL_FILLS
-from qa_xl.workbook.schema import RawTable, schema_for
-from qa_xl.workbook.store import START_SHEET, STATUS_CELLS, frame_rows
+from qa_xl.workbook.schema import RawTable, column_letter, schema_for
+from qa_xl.workbook.store import (
+    START_SHEET,
+    STATUS_CELLS,
+    RowsWrite,
+    frame_rows,
+    row_plan,
+)
 
 FILLS = CONDITIONAL_FILLS["severity"]  # Error red, Warning amber: as the Validation sheet
 MAC_MAX_CELL_CALLS = 300  # Excel for Mac has no multi-area ranges: one call per cell, bounded
 WINDOWS_MAX_ADDRESS = 250  # Range("A1,B2,…") takes an address of up to 255 characters
+ROWS_BELOW = 20  # rows under a table read to find values typed outside it
 OFFICEJS_MAX_CELLS = 10_000  # Range.set_colors() takes at most 10,000 cells per call
 CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 _EXCEL_WOULD_CONVERT = re.compile(
@@ -88,6 +96,22 @@ class LiveStore:
         tables are all qa_xl reads. (A file edited by other tools is checked by FileStore.)"""
         return []
 
+    def rows_below(self, raw: RawTable) -> list[int]:
+        """Excel extends a table when a row is typed under it, but a workbook last saved by
+        LibreOffice or Google Sheets can hold rows outside: the rows under each table are read
+        (one call, at most ``ROWS_BELOW``)."""
+        ws = self.book.sheets[raw.sheet]
+        after = raw.first_row + len(raw.rows) + 1
+        values = ws.range((after, raw.first_col), (after + ROWS_BELOW - 1,
+                                                   raw.first_col + len(raw.header) - 1)
+                          ).options(ndim=2).value or []
+        found = []
+        for i, row in enumerate(values):
+            if all(v in (None, "") for v in row):
+                break
+            found.append(after + i)
+        return found
+
     def sheet_values(self, sheet: str) -> list[list[Any]]:
         ws = self.book.sheets[sheet]
         last = ws.used_range.last_cell
@@ -96,11 +120,15 @@ class LiveStore:
     # -- writing
     def write(self, tables: dict[str, pd.DataFrame],
               cells: dict[str, dict[str, Any]] | None = None,
-              columns: dict[str, pd.DataFrame] | None = None) -> None:
-        """Whole tables, single cells, and (``columns``, frames indexed by sheet row) only
-        some columns of a table — each table, column or block of cells in one call."""
+              columns: dict[str, pd.DataFrame] | None = None,
+              rows: dict[str, RowsWrite] | None = None) -> None:
+        """Whole tables, single cells, (``columns``, frames indexed by sheet row) only some
+        columns of a table, and (``rows``) only some rows — each table, column, run of rows or
+        block of cells in one call."""
         for name, df in (columns or {}).items():
             self._write_columns(name, df)
+        for name, change in (rows or {}).items():
+            self._write_rows(name, change)
         for name, df in tables.items():
             self._write_table(name, df)
         for sheet, values in (cells or {}).items():
@@ -125,6 +153,58 @@ class LiveStore:
         else:
             sheet.range((top + 1, left), (top + 1, left + width - 1)).clear_contents()
         del self._raw[name]  # Excel has the new rows now (the remote engine only queues them)
+
+    def _write_rows(self, name: str, change: RowsWrite) -> None:
+        """Only the rows that change: the new rows where the removed ones were and after the
+        last, and any row the plan moves (:func:`qa_xl.workbook.store.row_plan`); every other
+        row is not touched, so what Excel holds there stays exactly as it is."""
+        raw = self.read_raw(name)
+        sheet, tbl = self._table(name)
+        top, left, width = raw.first_row, raw.first_col, len(raw.header)
+        height = len(raw.rows)
+        if height == 1 and all(v in (None, "") for v in raw.rows[0]):
+            height = 0  # an empty table's one blank row
+        plan = row_plan(top + 1, height, set(change.remove),
+                        frame_rows(change.add, schema_for(name), raw.header))
+        writes: dict[int, list[Any]] = {}
+        for dest, item in enumerate(plan, start=top + 1):
+            if isinstance(item, int):
+                if item != dest:  # a kept row moved up into a gap
+                    self._refuse_moving_formulas(sheet, item, left, width)
+                    writes[dest] = list(raw.rows[item - top - 1])
+            else:
+                writes[dest] = item
+        old, new = max(height, 1), max(len(plan), 1)
+        if new != old:
+            tbl.resize(sheet.range((top, left), (top + new, left + width - 1)))
+        if old > new:
+            sheet.range((top + new + 1, left), (top + old, left + width - 1)).clear_contents()
+        run: list[int] = []
+        for dest in [*sorted(writes), None]:  # one write per run of consecutive rows
+            if run and (dest is None or dest != run[-1] + 1):
+                sheet.range((run[0], left)).value = [[excel_value(v) for v in writes[r]]
+                                                     for r in run]
+                run = []
+            if dest is not None:
+                run.append(dest)
+        del self._raw[name]
+
+    @staticmethod
+    def _refuse_moving_formulas(sheet: Any, row: int, left: int, width: int) -> None:
+        """A formula in a row that must move would point elsewhere once moved: refused where
+        the engine can see formulas (desktop Excel); Office.js does not send them."""
+        try:
+            formulas = sheet.range((row, left), (row, left + width - 1)).options(
+                ndim=2).formula
+        except NotImplementedError:
+            return
+        for j, text in enumerate(formulas[0] if formulas else ()):
+            if isinstance(text, str) and text.startswith("="):
+                raise DataError("the cell holds a formula in a row qa_xl would have to move "
+                                "to another row of the table", sheet=sheet.name,
+                                cell=f"{column_letter(left + j)}{row}",
+                                action="type its value instead of the formula (or move the "
+                                "formula out of the table) and try again")
 
     def _write_columns(self, name: str, df: pd.DataFrame) -> None:
         """Derived columns (a risk's score, an activity's next due date): one write per column

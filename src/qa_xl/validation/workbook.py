@@ -19,6 +19,7 @@ from qa_xl.workbook.checks import (
     ERROR,
     Finding,
     check_config,
+    check_layout,
     check_personal_data,
     check_schema,
     drop_knock_on,
@@ -45,12 +46,7 @@ def check_workbook(store: Store, today: dt.date | None = None) -> pd.DataFrame:
             found.append({"severity": ERROR, "sheet": exc.sheet, "cell": exc.cell,
                           "row_key": "", "check": "merged_cells", "message": exc.problem})
             continue
-        if table.origin is None and table.sheet != table_schema.sheet:
-            found.append({"severity": ERROR, "sheet": table.sheet, "cell": "",
-                          "row_key": table_schema.table, "check": "sheet_name",
-                          "message": f"the sheet holding {table_schema.table} is called "
-                          f"{table.sheet!r}, not {table_schema.sheet!r}: rename it back so "
-                          "buttons and papers find it."})
+        found += check_layout(table)
         tables[table_schema.table] = table
         found += check_schema(table, lists)
         found += check_personal_data(table)
@@ -98,7 +94,6 @@ def _programme_checks(tables: dict[str, S.Table], today: dt.date) -> list[Findin
     return found
 
 
-
 def validate(workbook: str | Path | Store, *, today: dt.date | None = None,
              write: bool = False) -> pd.DataFrame:
     """Check the workbook and return the findings (tblValidation's columns plus ``value``).
@@ -107,14 +102,11 @@ def validate(workbook: str | Path | Store, *, today: dt.date | None = None,
     was; with ``write`` (the Excel button, ``qa-xl validate --write``, the demo) the findings
     also go to tblValidation and the Start sheet's status cells, in one save.
     """
-    from qa_xl.workbook.filestore import FileStore
-    from qa_xl.workbook.xlsxparts import check_not_locked
+    from qa_xl.workbook.filestore import opened
 
-    if isinstance(workbook, str | Path):
-        check_not_locked(Path(workbook))  # Excel has newer data than the file: say so
-    store = FileStore(workbook) if isinstance(workbook, str | Path) else workbook
-    findings = check_workbook(store, today)
-    if write:
-        store.write({S.VALIDATION.table: findings[S.FINDING_COLUMNS]},
-                    status_cells("Validate", summary(findings)))
+    with opened(workbook, "Validate", write=write) as store:
+        findings = check_workbook(store, today)
+        if write:
+            store.write({S.VALIDATION.table: findings[S.FINDING_COLUMNS]},
+                        status_cells("Validate", summary(findings)))
     return findings

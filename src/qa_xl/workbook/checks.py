@@ -11,7 +11,7 @@ Each finding names the sheet and the cell, so an officer can go straight to it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pandas as pd
@@ -194,3 +194,36 @@ def summary(findings: pd.DataFrame) -> str:
     return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
 
 
+
+
+def check_layout(table: S.Table) -> list[Finding]:
+    """A table on a renamed sheet: qa_xl still finds it by name, but the buttons, the papers
+    and the officers' instructions go by the sheet names of the contract."""
+    if table.origin is None and table.sheet and table.sheet != table.schema.sheet:
+        return [{"severity": ERROR, "sheet": table.sheet, "cell": "",
+                 "row_key": table.schema.table, "check": "sheet_name",
+                 "message": f"the sheet holding {table.schema.table} is called "
+                 f"{table.sheet!r}, not {table.schema.sheet!r}: rename it back so buttons "
+                 "and papers find it.", "value": None}]
+    return []
+
+
+def refuse_errors(store: Any, tables: Iterable[S.Table], what: str,
+                  extra: Iterable[Finding] = ()) -> None:
+    """Work only on tables that pass their checks: a figure typed as text, a duplicate
+    indicator id, a negative count or a row outside its table would otherwise change the
+    result silently ("No data", a wrong total). ``what`` names the job ("the roll-up");
+    ``extra`` are the job's own rules' findings (the returns' rules, say)."""
+    from qa_xl.core.errors import DataError
+    from qa_xl.workbook.store import read_lists
+
+    lists = read_lists(store)
+    found = [f for t in tables for f in (*check_schema(t, lists), *check_layout(t))]
+    errors = [f for f in drop_knock_on([*found, *extra]) if f["severity"] == ERROR]
+    if errors:
+        where = "; ".join(f"{f['sheet']}!{f['cell']} {f['message']}" if f.get("cell") else
+                          f"{f['sheet']}: {f['message']}" for f in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise DataError(f"{what} needs correct data first: {where}{more}",
+                        file=store.label, action="correct these (qa-xl validate lists every "
+                        "problem) and run again")

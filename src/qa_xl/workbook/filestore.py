@@ -1,22 +1,32 @@
 """The file back end: read a workbook file with python-calamine, write by part replacement.
 
 python-calamine reads a 40-partner master in about 0.05 s (see the speed table in the notes);
-writing replaces only the parts that change (:mod:`qa_xl.workbook.xlsxparts`), so charts, pictures,
-comments and the VBA project an officer has in the file survive byte for byte.
+writing replaces only the parts that change (:mod:`qa_xl.workbook.xlsxparts`), so charts,
+pictures, comments and the VBA project an officer has in the file survive byte for byte.
+
+The store reads the file's bytes once: the tables are read from them, the new file is built
+from them, and it replaces the workbook only if the file on disk is still those bytes — so
+a save by anyone else in between is never overwritten. :func:`opened` is how a job gets its
+store: a job that writes holds the workbook's lock (:mod:`qa_xl.workbook.lock`) from before
+it reads until after it has saved.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import python_calamine as calamine
 
-from qa_xl.core.errors import UnusableInput
+from qa_xl.core.errors import UnusableInput, os_problem
 from qa_xl.workbook.schema import RawTable, schema_for
-from qa_xl.workbook.store import frame_rows
+from qa_xl.workbook.store import RowsWrite, Store, frame_rows, row_plan
+from qa_xl.workbook.xlsxparts import Fingerprint, check_not_locked
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 
@@ -26,6 +36,9 @@ def check_workbook_path(path: Path) -> None:
     if not path.exists():
         raise UnusableInput("the file does not exist", file=path,
                             action="check the path, or make a workbook with qa-xl new")
+    if path.is_dir():
+        raise UnusableInput("this is a folder, not a workbook", file=path,
+                            action="give the master workbook's file (QA_Master.xlsm or .xlsx)")
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise UnusableInput(
             f"a {path.suffix or 'file without an extension'} is not an Excel workbook qa_xl "
@@ -44,7 +57,13 @@ class FileStore:
         self.label = self.path.name
         check_workbook_path(self.path)
         try:
-            self._book = calamine.CalamineWorkbook.from_path(str(self.path), load_tables=True)
+            self.data = self.path.read_bytes()
+            self.fingerprint = Fingerprint.of(self.path, self.data)
+        except OSError as exc:
+            raise os_problem(exc, "read the workbook", self.path) from exc
+        try:
+            self._book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(self.data),
+                                                                 load_tables=True)
             self._tables = list(self._book.table_names)
         except Exception as exc:  # calamine raises several types for damaged packages
             raise UnusableInput(f"the workbook cannot be read ({exc})", file=self.path,
@@ -77,6 +96,22 @@ class FileStore:
     def sheet_values(self, sheet: str) -> list[list[Any]]:
         return self._sheet(sheet).to_python()
 
+    def rows_below(self, raw: RawTable) -> list[int]:
+        sheet = self._sheet(raw.sheet)
+        after = raw.first_row + len(raw.rows)  # 0-based index of the row under the table
+        if sheet.end[0] < after:  # nothing is used below it: no need to read the cells
+            return []
+        values = sheet.to_python(skip_empty_area=False)
+        left = raw.first_col - 1
+        tops = {self._book.get_table_by_name(t).start[0] - 1 for t in self._tables
+                if self._book.get_table_by_name(t).sheet == raw.sheet}
+        found = []
+        for i in range(after, len(values)):
+            if i in tops or all(v in (None, "") for v in values[i][left:left + len(raw.header)]):
+                break
+            found.append(i + 1)
+        return found
+
     def header(self, table: str) -> list[str]:
         if table not in self._tables:
             raise UnusableInput(
@@ -87,11 +122,13 @@ class FileStore:
 
     def write(self, tables: dict[str, pd.DataFrame],
               cells: dict[str, dict[str, Any]] | None = None,
-              columns: dict[str, pd.DataFrame] | None = None) -> None:
-        """Write every table, cell and derived column in one save, keeping the previous file
-        as a backup. ``columns`` frames are indexed by sheet row and hold only the columns to
-        write into that table; every other cell of the table stays as it was."""
-        from qa_xl.workbook.xlsxparts import TableWrite, write_workbook
+              columns: dict[str, pd.DataFrame] | None = None,
+              rows: dict[str, RowsWrite] | None = None) -> None:
+        """Write every table, cell, derived column and row change in one save, keeping the
+        previous file as a backup. ``columns`` frames are indexed by sheet row and hold only
+        the columns to write into that table; ``rows`` replace some rows of a table and keep
+        the others cell for cell (:class:`qa_xl.workbook.store.RowsWrite`)."""
+        from qa_xl.workbook.xlsxparts import Keep, TableWrite, write_workbook
 
         writes = {}
         for name, df in tables.items():
@@ -101,12 +138,49 @@ class FileStore:
             self.header(name)
             table = self._book.get_table_by_name(name)
             first = table.start[0] + 1  # the 1-based sheet row of the first data row
-            rows = df.reindex(range(first, first + table.height))
+            rows_at = df.reindex(range(first, first + table.height))
             writes[name] = TableWrite(self.header(name), frame_rows(
-                rows, schema_for(name), list(df.columns)), columns=list(df.columns))
+                rows_at, schema_for(name), list(df.columns)), columns=list(df.columns))
+        for name, change in (rows or {}).items():
+            header = self.header(name)
+            table = self._book.get_table_by_name(name)
+            height = table.height
+            if height == 1 and all(v in (None, "") for v in table.to_python()[0]):
+                height = 0  # an empty table's one blank row: the new rows start there
+            plan = row_plan(table.start[0] + 1, height, set(change.remove),
+                            frame_rows(change.add, schema_for(name), header))
+            writes[name] = TableWrite(header, [Keep(r) if isinstance(r, int) else r
+                                               for r in plan])
         cells = {s: c for s, c in (cells or {}).items() if s in self.sheet_names()}
         self.close()
-        write_workbook(self.path, writes, cells)
+        write_workbook(self.path, writes, cells, source=self.data, expect=self.fingerprint)
 
     def close(self) -> None:
-        self._book.close()
+        with contextlib.suppress(calamine.WorkbookClosed):
+            self._book.close()
+
+
+@contextlib.contextmanager
+def opened(workbook: str | Path | Store, job: str, *, write: bool = False) -> Iterator[Store]:
+    """The workbook as a :class:`Store` for one job (a path, or a store the caller has).
+
+    A path is opened as a :class:`FileStore`, refused while Excel or LibreOffice has it open
+    (their unsaved edits would be missed, or lost by their next save). With ``write`` the job
+    holds the workbook's lock for the whole ``with`` block — from before it reads to after it
+    saves — so no other qa_xl job reads or saves in between; ``job`` names it in the lock
+    ("Import returns"). A store given by the caller (the live book in Excel) is used as it is.
+    """
+    if not isinstance(workbook, str | Path):
+        yield workbook
+        return
+    from qa_xl.workbook.lock import master_lock
+
+    path = Path(workbook)
+    check_workbook_path(path)
+    check_not_locked(path)
+    with master_lock(path, job) if write else contextlib.nullcontext():
+        store = FileStore(path)
+        try:
+            yield store
+        finally:
+            store.close()

@@ -14,6 +14,7 @@ them only on purpose, with a migration.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -426,6 +427,7 @@ class RawTable:
     rows: list[list[Any]]
     first_row: int = 1
     first_col: int = 1
+    below: list[int] = field(default_factory=list)  # sheet rows just under it holding values
 
 
 @dataclass
@@ -478,10 +480,16 @@ def _as_any(value: Any) -> Any:
     return value
 
 
+LARGEST = 1e15  # no count, rate or total in a safeguarding return comes near; sums stay exact
+
+
 def _as_number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError
-    return float(value)
+    number = float(value)
+    if not math.isfinite(number) or abs(number) > LARGEST:  # 1e308 would sum to infinity
+        raise ValueError
+    return number
 
 
 def _as_int(value: Any) -> int:
@@ -546,7 +554,7 @@ def type_table(raw: RawTable, schema: TableSchema) -> Table:
     cells, where, letters = _stitch([raw], schema)
     index = pd.Index([row for _, row in where], name="row", dtype="int64")
     df, failures = _typed(schema, cells, where, letters, index)
-    return Table(schema, df, raw.sheet, letters[raw.sheet], failures)
+    return Table(schema, df, raw.sheet, letters[raw.sheet], failures + _below_failures([raw]))
 
 
 def type_tables(raws: Sequence[RawTable], schema: TableSchema, tag: str,
@@ -561,7 +569,8 @@ def type_tables(raws: Sequence[RawTable], schema: TableSchema, tag: str,
     tag_of = {raw.sheet: t for raw, t in zip(raws, tags)}
     df[tag] = pd.array([tag_of[sheet] for sheet, _ in where], dtype="string")
     sheet = raws[0].sheet if len(raws) == 1 else ""
-    return Table(schema, df, sheet, {}, failures, origin=where, sheet_letters=letters)
+    return Table(schema, df, sheet, {}, failures + _below_failures(raws), origin=where,
+                 sheet_letters=letters)
 
 
 def _stitch(raws: Sequence[RawTable], schema: TableSchema
@@ -610,12 +619,40 @@ def _series(col: Column, values: list[Any], index: pd.Index) -> pd.Series:
 
 def _type_failure(sheet: str, col: Column, letter: str, row: int, value: Any) -> dict:
     what = "text" if isinstance(value, str) else type(value).__name__
+    message = (f"{col.name} must be {_TYPE_WORDS[col.kind]}, but the cell holds {what} "
+               f"{str(value)[:40]!r}: retype it as {_TYPE_WORDS[col.kind]}.")
+    if isinstance(value, int | float) and not isinstance(value, bool) and col.kind in (
+            INT, NUMBER) and (not math.isfinite(value) or abs(value) > LARGEST):
+        message = (f"{col.name} holds {value!r}, which is not a usable figure (infinite, or "
+                   f"beyond ±{LARGEST:.0e}): retype the figure.")
+    elif isinstance(value, int | float) and not isinstance(value, bool) and col.kind in (
+            DATE, DATETIME):
+        message = (f"{col.name} holds the number {value!r}, which is not a date Excel can "
+                   "show: retype it as a date (dd/mm/yyyy).")
     return {
         "severity": "Error", "sheet": sheet, "cell": f"{letter}{row}", "row_key": "",
-        "check": "type", "column": col.name, "value": value,
-        "message": f"{col.name} must be {_TYPE_WORDS[col.kind]}, but the cell holds {what} "
-                   f"{str(value)[:40]!r}: retype it as {_TYPE_WORDS[col.kind]}.",
+        "check": "type", "column": col.name, "value": value, "message": message,
     }
+
+
+def _below_failures(raws: Sequence[RawTable]) -> list[dict[str, Any]]:
+    """Values typed in the rows just under a table, outside it: LibreOffice and Google Sheets
+    do not extend a table as Excel does, so qa_xl would never read them."""
+    out = []
+    for raw in raws:
+        if not raw.below:
+            continue
+        first, last = raw.below[0], raw.below[-1]
+        rows = f"row {first}" if first == last else f"rows {first} to {last}"
+        end = column_letter(raw.first_col + len(raw.header) - 1)
+        out.append({
+            "severity": "Error", "sheet": raw.sheet, "cell": f"{column_letter(raw.first_col)}"
+            f"{first}", "row_key": "", "check": "rows_below_table", "column": "",
+            "value": None, "message": f"{rows} under the table {raw.name} hold values but are "
+            "not part of the table, so qa_xl does not read them: extend the table over them "
+            f"(drag the handle at its bottom-right corner, or Table Design > Resize Table to "
+            f"{column_letter(raw.first_col)}{raw.first_row}:{end}{last}), or move them away."})
+    return out
 
 
 def empty_frame(schema: TableSchema) -> pd.DataFrame:

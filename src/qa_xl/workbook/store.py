@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pandas as pd
@@ -49,14 +50,58 @@ class Store(Protocol):
 
     def sheet_values(self, sheet: str) -> list[list[Any]]: ...
 
+    def rows_below(self, raw: RawTable) -> list[int]:
+        """The sheet rows just under the table (from the next row, until a blank one) that
+        hold values in its columns without being part of it."""
+        ...
+
     def sheet_names(self) -> list[str]: ...
 
     def write(self, tables: dict[str, pd.DataFrame],
               cells: dict[str, dict[str, Any]] | None = None,
-              columns: dict[str, pd.DataFrame] | None = None) -> None:
-        """Write whole tables, single cells and (``columns``) only some columns of a table,
-        as frames indexed by sheet row, all in one save."""
+              columns: dict[str, pd.DataFrame] | None = None,
+              rows: dict[str, RowsWrite] | None = None) -> None:
+        """Write whole tables, single cells, (``columns``) only some columns of a table, as
+        frames indexed by sheet row, and (``rows``) only some rows of a table, all in one
+        save."""
         ...
+
+
+@dataclass
+class RowsWrite:
+    """Some rows of a table replaced and the others left exactly as they are in the workbook
+    — every cell as the officer left it, even one qa_xl could not read (text in a number
+    column, a date typed as text).
+
+    ``remove`` are the sheet rows whose contents go (an imported period's old rows), ``add``
+    the new rows (a frame with the table's columns). :func:`row_plan` says where each goes.
+    """
+
+    remove: list[int]
+    add: pd.DataFrame
+
+
+def row_plan(first: int, height: int, remove: set[int], new: list[list[Any]]
+             ) -> list[int | list[Any]]:
+    """The table's rows after a :class:`RowsWrite`, top to bottom: a sheet row number for a
+    row kept as it is, a list of values for a new row.
+
+    New rows take the removed rows' places, in order; more go after the last row. Fewer leave
+    gaps, each filled by the table's last row (so only rows from the end ever move, and none
+    moves at all when a return replaces as many rows as it had, or adds new ones).
+    """
+    hole = object()
+    pending = iter(new)
+    plan: list[Any] = []
+    for row in range(first, first + height):
+        plan.append(next(pending, hole) if row in remove else row)
+    plan.extend(pending)
+    while hole in plan:
+        if plan[-1] is hole:
+            plan.pop()
+        else:
+            plan[plan.index(hole)] = plan.pop()
+    return plan
 
 
 def read_table(store: Store, schema: TableSchema) -> Table:
@@ -108,6 +153,7 @@ def _checked_raw(store: Store, schema: TableSchema) -> RawTable:
             action=f"put the column {missing[0]!r} back with exactly that header text",
         )
     _refuse_merged(store, raw)
+    raw.below = store.rows_below(raw)
     return raw
 
 

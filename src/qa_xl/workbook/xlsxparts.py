@@ -9,26 +9,38 @@ file replaces the old one atomically once a backup has been kept.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import glob
+import hashlib
+import io
 import math
 import numbers
 import os
 import posixpath
 import re
-import shutil
+import stat
 import tempfile
 import zipfile
 import zlib
+from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
 from lxml import etree
 
-from qa_xl.core.errors import DataError, UnusableInput, WorkbookLocked
+from qa_xl.core import faults
+from qa_xl.core.errors import (
+    DataError,
+    UnusableInput,
+    WorkbookChanged,
+    WorkbookLocked,
+    os_problem,
+)
 
-__all__ = ["CellValue", "TableWrite", "check_not_locked", "write_workbook"]
+__all__ = ["CellValue", "Fingerprint", "Keep", "TableWrite", "check_not_locked", "write_workbook"]
 
 CellValue = str | int | float | bool | dt.date | dt.datetime | None
 Rect = tuple[int, int, int, int]  # first column, first row, last column, last row (1-based)
@@ -48,6 +60,17 @@ _CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([1-9][0-9]*)")
 _FIX_IN_EXCEL = "open it in Excel, save it again and try again"
 
 
+@dataclass(frozen=True)
+class Keep:
+    """In :attr:`TableWrite.rows`: the table's row that is now on sheet row ``row``, exactly
+    as it is — every cell's value, type, style and number format, text in a number column, a
+    date typed as text. Written where it already is, it is not touched at all; moved to
+    another row, its cells are copied there (a formula, whose references would no longer
+    point where the officer meant, is refused rather than moved)."""
+
+    row: int
+
+
 @dataclass
 class TableWrite:
     """New contents of one Excel table: its column names (as a check) and all its data rows.
@@ -59,7 +82,7 @@ class TableWrite:
     """
 
     header: list[str]
-    rows: list[list[CellValue]]
+    rows: list[list[CellValue] | Keep]
     columns: list[str] | None = None
 
 
@@ -81,23 +104,41 @@ def write_workbook(
     *,
     backup: bool = True,
     keep_backups: int = 10,
+    source: bytes | None = None,
+    expect: Fingerprint | None = None,
 ) -> Path | None:
     """Replace the data rows of the named tables and set single cells, keeping all else.
 
     `tables` maps a table (ListObject) name to its new rows; `cells` maps a sheet name to
-    {"B5": value}. The new file is written beside `path` and checked; the old one is copied to
-    `backups/<stem>.backup-YYYYmmdd-HHMMSS<suffix>` (pruned to the `keep_backups` newest) and
-    then replaced atomically. On any error the master is left byte-identical. Returns the
-    backup's path, or None when no backup was asked for or there was nothing to write.
+    {"B5": value}. The new package is built from ``source`` (the bytes the caller read; the
+    file as it is now when not given) and replaces the file only if the file on disk is still
+    the one that was read (``expect``; else :class:`WorkbookChanged`), nobody has it open in
+    Excel or LibreOffice, and it is not read-only. The previous version is kept as
+    ``backups/<stem>.backup-YYYYmmdd-HHMMSS<suffix>`` (the ``keep_backups`` newest good ones),
+    written under a temporary name and checked before it is renamed into place. A symbolic
+    link is written through: the file behind it is replaced, with its permissions and, where
+    the process may, its owner. On any error the workbook is left byte-identical and nothing
+    is pruned; a full disk or a permission problem is a plain :class:`UnusableInput`. Returns
+    the backup's path, or None when no backup was asked for or there was nothing to write.
     """
     path = Path(path)
     if keep_backups < 1:
         raise ValueError("keep_backups must be at least 1")
     if not tables and not cells:
         return None
+    target = _real_file(path)
     check_not_locked(path)
+    if target != path:
+        check_not_locked(target)
+    _refuse_read_only(path, target)
     try:
-        with _open_zip(path) as zin:
+        if source is None:
+            source = target.read_bytes()
+            expect = expect or Fingerprint.of(target, source)
+    except OSError as exc:
+        raise os_problem(exc, "read the workbook", path) from exc
+    try:
+        with _open_zip(path, source) as zin:
             book = _Book(path, zin)
             for name, table in (tables or {}).items():
                 _write_table(book, name, table)
@@ -108,37 +149,102 @@ def write_workbook(
                     col, row = _col_number(m[1]), int(m[2])
                     _replace_block(book, sheet, (col, row, col, row), [[value]], row)
             _finish(book)
-            tmp = _save_temp(book, zin)
+            tmp = _save_temp(book, zin, target)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise UnusableInput(f"the workbook is damaged and cannot be read ({exc})", file=path,
                             action="restore it from the backups folder") from exc
+    saved = None
     try:
+        faults.point("temp-written")
         check_not_locked(path)  # someone may have opened it meanwhile
-        saved = _backup(path) if backup else None
+        if target != path:
+            check_not_locked(target)
+        if expect is not None and not expect.matches(target):
+            raise WorkbookChanged("the workbook was saved by someone else while qa_xl was "
+                                  "working on it", file=path)
+        saved = _backup(path, source) if backup else None
         try:
-            os.replace(tmp, path)
+            os.replace(tmp, target)
         except PermissionError as exc:  # Windows: Excel holds the file open
-            if saved:
-                saved.unlink()
-            raise WorkbookLocked("the workbook could not be replaced: another program has it open",
+            raise WorkbookLocked("the workbook could not be replaced: another program has it "
+                                 "open, or the folder does not let you replace it",
                                  file=path) from exc
+        _sync_folder(target.parent)
+        faults.point("replaced")
+    except OSError as exc:
+        if saved is not None:  # the backup of a version that is still the workbook
+            saved.unlink(missing_ok=True)
+        raise os_problem(exc, "save the workbook", path) from exc
+    except BaseException:
+        if saved is not None:
+            saved.unlink(missing_ok=True)
+        raise
     finally:
         tmp.unlink(missing_ok=True)
-    if saved:
-        found = _backups(path)
-        for _, old in found[: max(len(found) - keep_backups, 0)]:
-            old.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # the save is done: tidying up must not undo it
+        if saved:
+            _prune(path, keep_backups)
+        faults.point("pruned")
+        _remove_leftovers(path, target)
     return saved
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the workbook file was when it was read: its identity on disk and its bytes'
+    SHA-256. Every save of it (Excel's, LibreOffice's, another qa_xl job's) changes one."""
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path, data: bytes) -> Fingerprint:
+        st = os.stat(path)
+        return cls(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+                   hashlib.sha256(data).hexdigest())
+
+    def matches(self, path: Path) -> bool:
+        """Is the file still the one that was read? Its identity first (cheap); its bytes
+        when that differs (a copy put back, a touch) — same bytes are the same workbook."""
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return False
+        if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == (
+                self.device, self.inode, self.size, self.mtime_ns):
+            return True
+        return st.st_size == self.size and hashlib.sha256(
+            Path(path).read_bytes()).hexdigest() == self.sha256
+
+
+def _real_file(path: Path) -> Path:
+    """The file a (chain of) symbolic link(s) points at; the path itself otherwise."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def _refuse_read_only(path: Path, target: Path) -> None:
+    """A workbook marked read-only (or that this user may not write) is never overwritten:
+    someone made it so on purpose."""
+    try:
+        st = os.stat(target)
+    except OSError as exc:
+        raise os_problem(exc, "open the workbook", path) from exc
+    if not st.st_mode & stat.S_IWUSR or not os.access(target, os.W_OK):
+        raise UnusableInput(
+            "the workbook is read-only, so qa_xl will not overwrite it", file=path,
+            action="if it should change, clear its read-only setting (File Explorer: "
+            "Properties, untick Read-only) or ask for write access; otherwise work on a copy")
 
 
 # --- the package ---------------------------------------------------------------------------
 
 
-def _open_zip(path: Path) -> zipfile.ZipFile:
+def _open_zip(path: Path, data: bytes) -> zipfile.ZipFile:
     try:
-        return zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise UnusableInput("the file does not exist", file=path, action="check the path") from None
+        return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError) as exc:
         raise UnusableInput(
             f"the file is not an .xlsx/.xlsm workbook ({exc})", file=path,
@@ -262,8 +368,10 @@ def _write_table(book: _Book, name: str, new: TableWrite) -> None:
     if new.columns is not None:
         _write_columns(book, sheet, name, (c1, r1, c2, r2), columns, new)
         return
-    if any(len(row) != len(columns) for row in new.rows):
+    if any(not isinstance(row, Keep) and len(row) != len(columns) for row in new.rows):
         raise ValueError(f"every row for table '{name}' must have {len(columns)} values")
+    if any(isinstance(row, Keep) and not r1 < row.row <= r2 for row in new.rows):
+        raise ValueError(f"a kept row of table '{name}' is not one of its rows")
     last = r1 + max(len(new.rows), 1)  # an Excel table keeps at least one (blank) data row
     for other in book.tables_of(sheet):
         o1, p1, o2, p2 = book.range(book.xml(other).get("ref"), sheet)
@@ -298,16 +406,19 @@ def _write_columns(book: _Book, sheet: str, name: str, rect: Rect, header: list[
                        style_rows=r2)
 
 
-def _replace_block(book: _Book, sheet: str, rect: Rect, values: list[list[CellValue]],
-                   style_rows: int) -> None:
+def _replace_block(book: _Book, sheet: str, rect: Rect,
+                   values: list[list[CellValue] | Keep], style_rows: int) -> None:
     """Replace every cell inside `rect` by `values`, written from its top-left corner.
 
     Each row of the block is rebuilt from new XML; cells outside the rectangle are moved into it
     unchanged and the row keeps its attributes. A column's style is that of its existing cell in
-    the block's first row, else the <col> style, so date columns keep their date format.
+    the block's first row, else the <col> style, so date columns keep their date format. A
+    :class:`Keep` in its own row leaves that row alone; elsewhere it copies that row's cells.
     """
     c1, r1, c2, r2 = rect
     data = book.sheet_data(sheet)
+    kept = {r1 + i: v.row for i, v in enumerate(values) if isinstance(v, Keep)}
+    unchanged = {dest for dest, src in kept.items() if dest == src}
     rows: dict[int, etree._Element] = {}
     anchor = None  # the row after which the next new row goes
     for row in data:
@@ -319,7 +430,10 @@ def _replace_block(book: _Book, sheet: str, rect: Rect, values: list[list[CellVa
             anchor = row
             continue
         rows[r] = row
-        _check_old_cells(book, sheet, row, rect, below_table=r > style_rows)
+        if r not in unchanged:
+            _check_old_cells(book, sheet, row, rect, below_table=r > style_rows)
+    copies = {dest: _moved_cells(book, sheet, rows.get(src), c1, c2, dest)
+              for dest, src in kept.items() if dest != src}
     first = {_cell_col(c): c.get("s") for c in rows[r1].iterchildren(_C)} if r1 in rows else {}
     col_styles = {}
     for col in data.getparent().iterfind(f"{{{NS}}}cols/{{{NS}}}col"):
@@ -327,7 +441,12 @@ def _replace_block(book: _Book, sheet: str, rect: Rect, values: list[list[CellVa
             col_styles[c] = col.get("style")
     styles = {c: first.get(c) or col_styles.get(c) for c in range(c1, c2 + 1)}
     for new in _new_rows(book, sheet, rect, values, styles):
-        old = rows.get(int(new.get("r")))
+        r = int(new.get("r"))
+        old = rows.get(r)
+        if r in unchanged:
+            anchor = old if old is not None else anchor
+            continue
+        new.extend(copies.get(r, ()))
         if old is not None:
             _merge_row(old, new, c1, c2)
         if not len(new) and set(new.attrib) <= _BOOKKEEPING:
@@ -341,6 +460,24 @@ def _replace_block(book: _Book, sheet: str, rect: Rect, values: list[list[CellVa
         else:
             anchor.addnext(new)
         anchor = new
+
+
+def _moved_cells(book: _Book, sheet: str, row: etree._Element | None, c1: int, c2: int,
+                 dest: int) -> list[etree._Element]:
+    """Copies of a row's cells in columns c1..c2, renumbered to row ``dest``; a formula is
+    refused (its references would no longer mean what the officer typed)."""
+    out = []
+    for cell in row.iterchildren(_C) if row is not None else ():
+        if not c1 <= _cell_col(cell) <= c2:
+            continue
+        if cell.find(_F) is not None:
+            book.fail("the cell holds a formula in a row qa_xl would have to move to another "
+                      "row of the table", "type its value instead of the formula (or move the "
+                      "formula out of the table) and try again", sheet, cell.get("r"))
+        copy = deepcopy(cell)
+        copy.set("r", f"{cell.get('r', '').rstrip('0123456789')}{dest}")
+        out.append(copy)
+    return out
 
 
 def _check_old_cells(book: _Book, sheet: str, row: etree._Element, rect: Rect,
@@ -364,7 +501,7 @@ def _check_old_cells(book: _Book, sheet: str, row: etree._Element, rect: Rect,
                       sheet, cell.get("r"))
 
 
-def _new_rows(book: _Book, sheet: str, rect: Rect, values: list[list[CellValue]],
+def _new_rows(book: _Book, sheet: str, rect: Rect, values: list[list[CellValue] | Keep],
               styles: dict[int, str | None]) -> list[etree._Element]:
     """One new <row> per row of the block (empty past the values), parsed from one string:
     about 5x faster than making the elements one by one."""
@@ -375,7 +512,8 @@ def _new_rows(book: _Book, sheet: str, rect: Rect, values: list[list[CellValue]]
     parts = [f'<sheetData xmlns="{NS}">']
     for r in range(r1, r2 + 1):
         parts.append(f'<row r="{r}">')
-        for j, value in enumerate(values[r - r1] if r - r1 < len(values) else ()):
+        row_values = values[r - r1] if r - r1 < len(values) else ()
+        for j, value in enumerate(() if isinstance(row_values, Keep) else row_values):
             ref = f"{letters[j]}{r}"
             try:
                 kind, text = _encode(value, book.date1904) or ("", "")
@@ -498,9 +636,13 @@ def _update_dimension(worksheet: etree._Element) -> None:
     dim.set("ref", first if first == last else f"{first}:{last}")
 
 
-def _save_temp(book: _Book, zin: zipfile.ZipFile) -> Path:
-    """Write the new package to a hidden file beside the master, then check it from disk."""
-    fd, name = tempfile.mkstemp(dir=book.path.parent, prefix=f".{book.path.stem}.", suffix=".tmp")
+def _save_temp(book: _Book, zin: zipfile.ZipFile, target: Path) -> Path:
+    """Write the new package to a hidden file beside the workbook, then check it from disk."""
+    try:
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=temp_prefix(target),
+                                    suffix=TEMP_SUFFIX)
+    except OSError as exc:
+        raise os_problem(exc, "write beside the workbook", target.parent) from exc
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -518,7 +660,7 @@ def _save_temp(book: _Book, zin: zipfile.ZipFile) -> Path:
                     zout.writestr(member, data, compresslevel=_COMPRESSLEVEL)
             out.flush()
             os.fsync(out.fileno())
-        shutil.copymode(book.path, tmp)  # mkstemp makes it private (0600)
+        _copy_what_the_file_is(target, tmp)  # mkstemp makes it private (0600)
         with zipfile.ZipFile(tmp) as new:  # copied members keep their CRC; testzip ~7 ms/3 MB
             old = {i.filename: i.CRC for i in zin.infolist() if i.filename not in book.dropped}
             if new.namelist() != list(old) or new.testzip() is not None or any(
@@ -526,28 +668,122 @@ def _save_temp(book: _Book, zin: zipfile.ZipFile) -> Path:
                     for i in new.infolist()):
                 raise UnusableInput("the new file did not check out", file=book.path,
                                     action="try again; the workbook has not been changed")
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise os_problem(exc, "save the workbook", book.path) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
 
 
-def _backup(path: Path) -> Path:
-    """Copy the current file to backups/<stem>.backup-<timestamp>[-n]<suffix>."""
-    (path.parent / "backups").mkdir(exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    n = max((key[1] for key, _ in _backups(path) if key[0] == stamp), default=0) + 1
-    target = path.parent / "backups" / f"{path.stem}.backup-{stamp}{f'-{n}' * (n > 1)}{path.suffix}"
-    shutil.copy2(path, target)
+def _copy_what_the_file_is(source: Path, copy: Path) -> None:
+    """The new file gets the old one's permissions and, where the process may, its owner
+    and group (a shared drive's workbook stays the team's)."""
+    st = os.stat(source)
+    os.chmod(copy, stat.S_IMODE(st.st_mode))
+    if hasattr(os, "chown"):
+        with contextlib.suppress(OSError):
+            os.chown(copy, st.st_uid, st.st_gid)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename durable (POSIX); Windows has no directory handles to flush."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+TEMP_SUFFIX = ".tmp"
+
+
+def temp_prefix(path: Path) -> str:
+    """qa_xl's temporary files beside a workbook: ``.QA_Master.xlsx.qa_xl-<random>.tmp``."""
+    return f".{path.name}.qa_xl-"
+
+
+def _backup(path: Path, data: bytes) -> Path:
+    """Keep ``data`` (the version being replaced) as backups/<stem>.backup-<timestamp>[-n]
+    <suffix>: written under a temporary name, checked to open as the workbook, then renamed,
+    so a full disk or a killed run never leaves a broken file with a backup's name."""
+    folder = path.parent / "backups"
+    try:
+        folder.mkdir(exist_ok=True)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        n = max((key[1] for key, _ in _backups(path) if key[0] == stamp), default=0) + 1
+        target = folder / f"{path.stem}.backup-{stamp}{f'-{n}' * (n > 1)}{path.suffix}"
+        fd, name = tempfile.mkstemp(dir=folder, prefix=temp_prefix(path), suffix=TEMP_SUFFIX)
+    except OSError as exc:
+        raise os_problem(exc, "keep a backup in the backups folder", folder) from exc
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if not _good_backup(tmp):
+            raise UnusableInput("the backup did not check out", file=tmp,
+                                action="try again; the workbook has not been changed")
+        faults.point("backup-temp-written")
+        _copy_what_the_file_is(_real_file(path), tmp)
+        os.replace(tmp, target)
+        faults.point("backup-renamed")
+    except OSError as exc:
+        raise os_problem(exc, "keep a backup in the backups folder", folder) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
+
+
+def _good_backup(path: Path) -> bool:
+    """Does the file open as a workbook package (every member's CRC intact)?"""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = {n.lower() for n in z.namelist()}
+            return "[content_types].xml" in names and any(
+                n.startswith("xl/workbook") for n in names) and z.testzip() is None
+    except (OSError, zipfile.BadZipFile, zlib.error, EOFError, ValueError):
+        return False
 
 
 def _backups(path: Path) -> list[tuple[tuple[str, int], Path]]:
     """The backups of `path`, oldest first."""
     pattern = re.compile(
         rf"{re.escape(path.stem)}\.backup-(\d{{8}}-\d{{6}})(?:-(\d+))?{re.escape(path.suffix)}")
-    return sorted(((m[1], int(m[2] or 1)), p) for p in (path.parent / "backups").iterdir()
+    folder = path.parent / "backups"
+    if not folder.is_dir():
+        return []
+    return sorted(((m[1], int(m[2] or 1)), p) for p in folder.iterdir()
                   if (m := pattern.fullmatch(p.name)))
+
+
+def _prune(path: Path, keep: int) -> None:
+    """Keep the ``keep`` newest *good* backups; a damaged one (left by an older version) is
+    removed only once ``keep`` good ones newer than it exist. Runs only after a good save."""
+    good = 0
+    for _, backup in reversed(_backups(path)):
+        if good >= keep:
+            backup.unlink(missing_ok=True)
+        elif _good_backup(backup):
+            good += 1
+
+
+def _remove_leftovers(path: Path, target: Path) -> None:
+    """Temporary files a killed run left beside the workbook or in backups/: only qa_xl's
+    own (by name), and only while this job holds the lock, so nobody is still writing them."""
+    from qa_xl.workbook.lock import is_held
+
+    if not is_held(path):
+        return
+    for folder, base in ((target.parent, target), (path.parent / "backups", path)):
+        if folder.is_dir():
+            for leftover in folder.glob(f"{glob.escape(temp_prefix(base))}*{TEMP_SUFFIX}"):
+                leftover.unlink(missing_ok=True)
 
 
 # --- references ---------------------------------------------------------------------------
