@@ -153,6 +153,13 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err.print("Stopped.")
         sys.exit(130)
+    except OSError as exc:  # a full disk, a permission, a vanished drive: not a bug
+        from rich.markup import escape
+
+        from qa_xl.core.errors import os_problem
+
+        err.print(f"[bold red]Error:[/] {escape(str(os_problem(exc, 'finish')))}", markup=True)
+        sys.exit(2)
     except Exception as exc:  # a bug, not a user's mistake: say so without a wall of text
         if os.environ.get("QA_XL_DEBUG"):
             raise

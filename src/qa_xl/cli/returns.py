@@ -21,23 +21,30 @@ def register(app: typer.Typer) -> None:
                   "returns/<period> beside the workbook).")] = None,
               partner: Annotated[list[str] | None, typer.Option(
                   metavar="PARTNER_ID", help="Only this partner_id (repeat for several).")
-              ] = None) -> None:
+              ] = None,
+              force: Annotated[bool, typer.Option(
+                  "--force", help="Replace returns already in the folder even when a partner "
+                  "has started filling them in.")] = False) -> None:
         """Write one macro-free return workbook per partner for the period."""
-        from qa_xl.cli.console import out as console
+        from qa_xl.cli.console import err, out as console
         from qa_xl.collect.issue import issue_returns
         from qa_xl.core.periods import Period
 
-        files = issue_returns(workbook, period, out, partner or None)
+        files = issue_returns(workbook, period, out, partner or None, force=force)
         for path in files:
             console.print(f"Wrote {path}")
+        for path, why in files.skipped:
+            err.print(f"Left {path} as it is: {why} (add --force to replace it).",
+                      markup=False)
         period = str(Period.parse(period))  # issue_returns has checked it
-        if not files:
+        if not files and not files.skipped:
             console.print(f"No return issued: no partner has an indicator due for {period} "
                           "(check the indicators' frequency and reporting partners).")
         else:
             console.print(f"{len(files)} return{'s' * (len(files) != 1)} issued for {period}")
         suffix = f"_{Period.parse(period).file_part}.xlsx"
-        skipped = sorted(set(partner or ()) - {f.name.removesuffix(suffix) for f in files})
+        issued = [*files, *(path for path, _ in files.skipped)]
+        skipped = sorted(set(partner or ()) - {f.name.removesuffix(suffix) for f in issued})
         if skipped:
             console.print(f"Nothing due for {', '.join(skipped)}: no return written for them.")
 
@@ -45,7 +52,12 @@ def register(app: typer.Typer) -> None:
     def import_(workbook: Annotated[Path, typer.Argument(metavar="WORKBOOK",
                                                          help="The master workbook.")],
                 files: Annotated[list[Path], typer.Argument(
-                    metavar="FILE...", help="Completed return files.")]
+                    metavar="FILE...", help="Completed return files, or folders of them.")],
+                replace_newer: Annotated[bool, typer.Option(
+                    "--replace-newer", help="Import a return even though the master holds a "
+                    "later fill (or a later file) for its partner and period.")] = False,
+                early: Annotated[bool, typer.Option(
+                    "--early", help="Import a return before its period has ended.")] = False,
                 ) -> None:
         """Check each return and import the valid ones (all in one save)."""
         from rich.markup import escape
@@ -53,7 +65,7 @@ def register(app: typer.Typer) -> None:
         from qa_xl.cli.console import out as console
         from qa_xl.collect.importing import import_returns
 
-        report = import_returns(workbook, files)
+        report = import_returns(workbook, files, replace_newer=replace_newer, early=early)
         for line in report.lines():
             console.print(escape(line))
         raise typer.Exit(report.exit_code)

@@ -13,12 +13,12 @@ The worksheet functions (``=QA_RAG(...)`` …) are in :mod:`qa_xl.excel.udfs`. T
 calls this module by its old name, ``qa_xl.xl``, which re-exports it.
 """
 
-
 from __future__ import annotations
 
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +29,7 @@ from qa_xl.core.periods import Period, PeriodError
 from qa_xl.excel.live import CELL, FILLS, LiveStore
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.build import DERIVED_GREY
+from qa_xl.workbook.lock import master_lock
 from qa_xl.workbook.store import read_settings, status_cells
 
 # --------------------------------------------------------------------- running an action
@@ -42,8 +43,12 @@ def _run(book: xw.Book | None, action: str, job: Callable[[LiveStore], tuple[str
     """
     book = book or xw.Book.caller()
     store = LiveStore(book)
+    path = getattr(store, "path", None)
     try:
-        result, output = job(store)
+        # A workbook saved on disk shares the command line's lock: a button and a script (or
+        # a second press while the first still runs) never write it at the same time.
+        with master_lock(path, f"the {action} button", say=None) if path else nullcontext():
+            result, output = job(store)
     except QaXlError as exc:
         message = str(exc)
         store.write({}, status_cells(action, f"Not done: {message}"[:1000]))
@@ -134,8 +139,11 @@ def issue_returns(book: xw.Book | None = None) -> dict[str, str]:
         setting = read_settings(store).get("returns_folder")
         out_dir = _folder(store) if setting and str(setting).strip() else None
         files = run(store, period, out_dir=out_dir)
-        where = str(files[0].parent) if files else ""
-        return f"{len(files)} returns issued for {period}", where
+        first = [*files, *(path for path, _ in files.skipped)]
+        where = str(first[0].parent) if first else ""
+        left = (f"; {len(files.skipped)} left as they were (a partner has started them, or "
+                "they are open)" if files.skipped else "")
+        return f"{len(files)} returns issued for {period}{left}", where
 
     return _run(book, "Issue returns", job)
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 
-from qa_xl.core.errors import UnusableInput
+from qa_xl.core.errors import UnusableInput, os_problem
 from qa_xl.core.files import make_shareable
 from qa_xl.core.periods import Period
 from qa_xl.workbook import schema as S
@@ -101,26 +101,39 @@ def new(path: str | Path, config: Config | None = None, *, force: bool = False,
     if path.exists() and not force:
         raise UnusableInput("the file already exists", file=path,
                             action="choose another name, or add --force to replace it")
-    from qa_xl.workbook.xlsxparts import check_not_locked
+    from qa_xl.workbook.lock import master_lock
+    from qa_xl.workbook.xlsxparts import check_not_locked, real_file, refuse_read_only
 
+    target = real_file(path)  # --force over a link replaces the file behind it
     if path.exists():
         check_not_locked(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=".qa_xl-new-")
-    os.close(fd)
+        refuse_read_only(path, target)
     try:
-        _write_book(Path(tmp), config, data or {}, secret or secrets.token_hex(32),
-                    workbook_id or str(uuid.uuid4()))
-        make_shareable(tmp)  # mkstemp makes the file private (0600)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise os_problem(exc, "make the folder", target.parent) from exc
+    with master_lock(path, "qa-xl new"):
+        try:
+            fd, tmp = tempfile.mkstemp(suffix=".tmp", dir=target.parent,
+                                       prefix=f".{target.name}.qa_xl-")
+            os.close(fd)
+        except OSError as exc:
+            raise os_problem(exc, "write the workbook", path) from exc
+        try:
+            _write_book(Path(tmp), config, data or {}, secret or secrets.token_hex(32),
+                        workbook_id or str(uuid.uuid4()), macros=path.suffix.lower() == ".xlsm")
+            make_shareable(tmp)  # mkstemp makes the file private (0600)
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise os_problem(exc, "write the workbook", path) from exc
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
     return path
 
 
 def _write_book(path: Path, config: Config, data: dict[str, pd.DataFrame], secret: str,
-                workbook_id: str) -> None:
+                workbook_id: str, *, macros: bool) -> None:
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
                                            "strings_to_urls": False})
     book.set_properties({"title": f"{config.names['partnership']} — QA workbook",
@@ -138,7 +151,7 @@ def _write_book(path: Path, config: Config, data: dict[str, pd.DataFrame], secre
     _framework_sheet(book, fmt, config)
     _lists_sheet(book, fmt, config)
     _start_sheet(start, fmt, config, starting)
-    if path.suffix.lower() == ".xlsm":
+    if macros:
         _macros(book, start, fmt, config)
     book.close()
 

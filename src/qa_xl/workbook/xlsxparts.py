@@ -126,11 +126,11 @@ def write_workbook(
         raise ValueError("keep_backups must be at least 1")
     if not tables and not cells:
         return None
-    target = _real_file(path)
+    target = real_file(path)
     check_not_locked(path)
     if target != path:
         check_not_locked(target)
-    _refuse_read_only(path, target)
+    refuse_read_only(path, target)
     try:
         if source is None:
             source = target.read_bytes()
@@ -220,12 +220,12 @@ class Fingerprint:
             Path(path).read_bytes()).hexdigest() == self.sha256
 
 
-def _real_file(path: Path) -> Path:
+def real_file(path: Path) -> Path:
     """The file a (chain of) symbolic link(s) points at; the path itself otherwise."""
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def _refuse_read_only(path: Path, target: Path) -> None:
+def refuse_read_only(path: Path, target: Path) -> None:
     """A workbook marked read-only (or that this user may not write) is never overwritten:
     someone made it so on purpose."""
     try:
@@ -730,7 +730,7 @@ def _backup(path: Path, data: bytes) -> Path:
             raise UnusableInput("the backup did not check out", file=tmp,
                                 action="try again; the workbook has not been changed")
         faults.point("backup-temp-written")
-        _copy_what_the_file_is(_real_file(path), tmp)
+        _copy_what_the_file_is(real_file(path), tmp)
         os.replace(tmp, target)
         faults.point("backup-renamed")
     except OSError as exc:
