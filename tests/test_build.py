@@ -134,7 +134,7 @@ def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path, config):
     import pandas as pd
 
     frame = pd.DataFrame([["A001", "Multi-agency audit", "=HYPERLINK(\"http://x\",\"y\")",
-                           "+4", "Training", "Owner", None, "In progress", "@SUM(1)"]],
+                           "+4", "Training", "Owner", None, "In progress", "@SUM(1)", None]],
                          columns=S.ACTIONS.names)
     path = new(tmp_path / "m.xlsx", config, data={S.ACTIONS.table: frame})
     ws = openpyxl.load_workbook(path)["Actions"]

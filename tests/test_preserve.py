@@ -93,8 +93,9 @@ def test_officer_additions_survive_validate_and_rollup(demo_master):
     rollup(demo_master)
 
     after = parts(demo_master)
-    # Rollup also writes the derived columns of Timetable and Risks (next due, score).
-    written = {"Start", "Validation", "Rollup", "Timetable", "Risks"}
+    # Rollup (and validate --write) also write the derived columns of Timetable, Risks and
+    # Actions (next due, score, due status).
+    written = {"Start", "Validation", "Rollup", "Timetable", "Risks", "Actions"}
     allowed = sheet_parts(demo_master, written) | {
         "xl/workbook.xml", "xl/calcChain.xml", "docProps/app.xml", "docProps/core.xml"}
     assert set(after) >= set(before) - {"xl/calcChain.xml"}

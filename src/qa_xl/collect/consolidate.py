@@ -232,14 +232,25 @@ def rules_findings(indicators: S.Table, partners: S.Table, returns: S.Table) -> 
 
 def derived_columns(store: Store, today: dt.date) -> dict[str, pd.DataFrame]:
     """What qa_xl works out in the tables officers type in — an activity's next due date, a
-    risk's score — as frames of just those columns, indexed by sheet row."""
-    from qa_xl.programme import risks, timetable
+    risk's score, where each activity, risk and action stands today (``due_status``) — as
+    frames of just those columns, indexed by sheet row."""
+    from qa_xl.programme import actions, risks, timetable
 
-    timetable_df = read_table(store, S.TIMETABLE).df
+    settings = read_settings(store)
+    try:
+        soon = int(settings.get("due_soon_days") or 28)
+    except (TypeError, ValueError):
+        soon = 28
+    timetable_df = timetable.timetable_status(read_table(store, S.TIMETABLE).df, today, soon)
     risks_df = read_table(store, S.RISKS).df
+    risks_out = risks.risk_summary(risks_df, today)[["score"]].assign(
+        due_status=risks.review_status(risks_df, today, soon))
+    actions_df = actions.action_status(read_table(store, S.ACTIONS).df, today, soon)
     return {
-        S.TIMETABLE.table: timetable.timetable_status(timetable_df, today)[["next_due"]],
-        S.RISKS.table: risks.risk_summary(risks_df, today)[["score"]],
+        S.TIMETABLE.table: timetable_df[["next_due", "status_now"]].rename(
+            columns={"status_now": "due_status"}),
+        S.RISKS.table: risks_out,
+        S.ACTIONS.table: actions_df[["status_now"]].rename(columns={"status_now": "due_status"}),
     }
 
 

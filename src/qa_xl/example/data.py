@@ -169,7 +169,7 @@ def _timetable(config: Config, rng: np.random.Generator, today: dt.date) -> pd.D
         findings = ("Good multi-agency information sharing; gaps in recording of the "
                     "child's voice." if status == "Completed" else "")
         rows.append([a.activity_id, a.activity_type, a.title, a.lead or "QA officer",
-                     a.frequency, last, None, a.reporting_route, status, findings])
+                     a.frequency, last, None, a.reporting_route, status, findings, None])
     return pd.DataFrame(rows, columns=S.TIMETABLE.names)
 
 
@@ -198,7 +198,7 @@ def _risks(rng: np.random.Generator, today: dt.date) -> pd.DataFrame:
                      previous, (likelihood - 1) * (impact - 1),
                      "Monitoring through the Q&PC dataset.",
                      "Deep dive and partner challenge session.",
-                     today + dt.timedelta(days=int(rng.integers(40, 150))), status])
+                     today + dt.timedelta(days=int(rng.integers(40, 150))), status, None])
     return pd.DataFrame(rows, columns=S.RISKS.names)
 
 
@@ -277,7 +277,7 @@ def _actions(config: Config, rng: np.random.Generator, today: dt.date,
         rows.append([f"A{i + 1:03d}", source, finding,
                      "Briefing to front-line staff and audit of practice in three months.",
                      areas[i % len(areas)], "Board business manager", due, status,
-                     "Re-audit showed improvement." if status == "Completed" else None])
+                     "Re-audit showed improvement." if status == "Completed" else None, None])
     return pd.DataFrame(rows, columns=S.ACTIONS.names)
 
 

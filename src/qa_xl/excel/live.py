@@ -112,6 +112,20 @@ class LiveStore:
             found.append(after + i)
         return found
 
+    def formula_cells(self, sheet: str) -> dict[str, str]:
+        """Desktop Excel gives the used range's formulas in one call; Office.js does not send
+        formulas with the book (nothing to report there)."""
+        ws = self.book.sheets[sheet]
+        try:
+            used = ws.used_range
+            formulas = used.options(ndim=2).formula
+        except NotImplementedError:
+            return {}
+        top, left = used.row, used.column
+        return {f"{column_letter(left + j)}{top + i}": text
+                for i, row in enumerate(formulas or ()) for j, text in enumerate(row)
+                if isinstance(text, str) and text.startswith("=")}
+
     def sheet_values(self, sheet: str) -> list[list[Any]]:
         ws = self.book.sheets[sheet]
         last = ws.used_range.last_cell
@@ -212,14 +226,35 @@ class LiveStore:
         raw = self.read_raw(name)
         if not raw.rows:
             return
-        sheet, _ = self._table(name)
+        sheet, tbl = self._table(name)
         first = raw.first_row + 1
         rows = frame_rows(df.reindex(range(first, first + len(raw.rows))), schema_for(name),
                           list(df.columns))
+        header = list(raw.header)
+        for column in df.columns:
+            if column not in header:  # a workbook made before qa_xl derived it
+                self._append_column(sheet, tbl, raw, len(header), column)
+                header.append(column)
         for j, column in enumerate(df.columns):
-            left = raw.first_col + raw.header.index(column)
+            left = raw.first_col + header.index(column)
             sheet.range((first, left)).options(ndim=2).value = [[excel_value(r[j])]
                                                                  for r in rows]
+
+    @staticmethod
+    def _append_column(sheet: Any, tbl: Any, raw: RawTable, width: int, column: str) -> None:
+        """The table one column wider, its new header ``column``; refused when the column to
+        its right holds anything (two calls: read it, resize and name it)."""
+        top, right = raw.first_row, raw.first_col + width
+        bottom = top + max(len(raw.rows), 1)
+        held = sheet.range((top, right), (bottom, right)).options(ndim=2).value or []
+        for i, (value,) in enumerate(held):
+            if value not in (None, ""):
+                raise DataError(f"the cell right of table {raw.name} is not empty, but qa_xl "
+                                f"adds its column {column!r} there", sheet=sheet.name,
+                                cell=f"{column_letter(right)}{top + i}", action="move what is "
+                                "there one column further right and try again")
+        tbl.resize(sheet.range((top, raw.first_col), (bottom, right)))
+        sheet.range((top, right)).value = column
 
     def _write_cells(self, sheet: str, values: dict[str, Any]) -> None:
         """One write for a block of cells that fills a rectangle (the status cells), else one

@@ -118,6 +118,25 @@ def risk_summary(df: pd.DataFrame, today: dt.date,
     return out
 
 
+REVIEW_OVERDUE, REVIEW_DUE_SOON, ON_TRACK, CLOSED, NOT_SCHEDULED = (
+    "Review overdue", "Review due soon", "On track", "Closed", "Not scheduled")
+
+
+def review_status(df: pd.DataFrame, today: dt.date, due_soon_days: int = 28) -> pd.Series:
+    """Where each risk's review stands today, for the Risks sheet's ``due_status``: Closed;
+    Review overdue once an open risk's next review date has passed; Review due soon within
+    ``due_soon_days``; On track; Not scheduled with no review date."""
+    today = _as_date(today)
+    soon = today + dt.timedelta(days=due_soon_days)
+    words = []
+    for open_, review in zip(is_open(df), df["next_review"]):
+        when = _as_date(review)
+        words.append(CLOSED if not open_ else NOT_SCHEDULED if when is None else
+                     REVIEW_OVERDUE if when < today else
+                     REVIEW_DUE_SOON if when <= soon else ON_TRACK)
+    return pd.Series(words, index=df.index, dtype="string")
+
+
 def heat_map(df: pd.DataFrame) -> pd.DataFrame:
     """Counts of open risks on the 5 x 5 matrix: rows likelihood 5 (top) to 1, columns impact
     1 to 5, the way a risk matrix is drawn. Risks with a missing level are left out."""

@@ -17,6 +17,7 @@ from qa_xl.core.errors import DataError
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.checks import (
     ERROR,
+    WARNING,
     Finding,
     check_config,
     check_layout,
@@ -51,7 +52,32 @@ def check_workbook(store: Store, today: dt.date | None = None) -> pd.DataFrame:
         found += check_schema(table, lists)
         found += check_personal_data(table)
     found += _cross_table(tables, store, today)
+    found += _derived_formulas(tables, store)
     return findings_frame(drop_knock_on(found))
+
+
+def _derived_formulas(tables: dict[str, S.Table], store: Store) -> list[Finding]:
+    """A formula typed into a column qa_xl works out (a risk's score, a next due date): the
+    next roll-up writes the value over it, so say so first."""
+    found: list[Finding] = []
+    for table in tables.values():
+        derived = [c.name for c in table.schema.columns if c.derived and c.name in
+                   table.letters]
+        if not derived or table.origin is not None:
+            continue
+        formulas = store.formula_cells(table.sheet)
+        for column in derived:
+            for row in table.df.index:
+                cell = table.cell(column, row)
+                if cell in formulas:
+                    found.append({
+                        "severity": WARNING, "sheet": table.sheet, "cell": cell,
+                        "row_key": "", "check": "formula_in_derived", "value": None,
+                        "message": f"{column} holds a formula ({formulas[cell][:60]}), but "
+                        "qa_xl works this column out: the next roll-up (or validate "
+                        "--write) writes the value over it. Put the formula in a column of "
+                        "your own if you need it."})
+    return found
 
 
 def _cross_table(tables: dict[str, S.Table], store: Store, today: dt.date) -> list[Finding]:
@@ -102,11 +128,13 @@ def validate(workbook: str | Path | Store, *, today: dt.date | None = None,
     was; with ``write`` (the Excel button, ``qa-xl validate --write``, the demo) the findings
     also go to tblValidation and the Start sheet's status cells, in one save.
     """
+    from qa_xl.collect.consolidate import derived_columns
     from qa_xl.workbook.filestore import opened
 
     with opened(workbook, "Validate", write=write) as store:
         findings = check_workbook(store, today)
         if write:
             store.write({S.VALIDATION.table: findings[S.FINDING_COLUMNS]},
-                        status_cells("Validate", summary(findings)))
+                        status_cells("Validate", summary(findings)),
+                        columns=derived_columns(store, today or dt.date.today()))
     return findings

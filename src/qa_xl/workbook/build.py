@@ -37,7 +37,12 @@ LAST_ROW = 1_048_575
 FIXED_DATE = dt.datetime(2026, 1, 1)
 HEADER_BLUE, DERIVED_GREY = "#1F4E79", "#EDEDED"
 RAG_FILLS = {"Green": "#C6EFCE", "Amber": "#FFEB9C", "Red": "#FFC7CE"}
-CONDITIONAL_FILLS = {"rag": RAG_FILLS, "severity": {"Error": "#FFC7CE", "Warning": "#FFEB9C"}}
+CONDITIONAL_FILLS = {
+    "rag": RAG_FILLS, "severity": {"Error": "#FFC7CE", "Warning": "#FFEB9C"},
+    "due_status": {"Overdue": RAG_FILLS["Red"], "Review overdue": RAG_FILLS["Red"],
+                   "Due soon": RAG_FILLS["Amber"], "Review due soon": RAG_FILLS["Amber"],
+                   "On track": RAG_FILLS["Green"]},
+}
 
 
 @dataclass
@@ -167,7 +172,7 @@ def _starting_rows(config: Config, data: dict[str, pd.DataFrame], secret: str,
         S.INDICATORS.table: [[getattr(i, name) for name in S.INDICATORS.names]
                              for i in config.indicators],
         S.TIMETABLE.table: [[a.activity_id, a.activity_type, a.title, a.lead, a.frequency,
-                             None, None, a.reporting_route, "Planned", ""]
+                             None, None, a.reporting_route, "Planned", "", "Not scheduled"]
                             for a in config.qa_programme],
         S.CONTENT_AREAS.table: [[c.content_area, c.kind, c.category, c.priority,
                                  *["Not started"] * len(S.STEP_COLUMNS), c.what_good_looks_like]

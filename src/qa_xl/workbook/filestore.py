@@ -96,6 +96,31 @@ class FileStore:
     def sheet_values(self, sheet: str) -> list[list[Any]]:
         return self._sheet(sheet).to_python()
 
+    def formula_cells(self, sheet: str) -> dict[str, str]:
+        """Cell -> formula text of every formula on a sheet (calamine gives only values)."""
+        from lxml import etree
+
+        main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+        rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+        with zipfile.ZipFile(io.BytesIO(self.data)) as z:
+            names = {n.lower(): n for n in z.namelist()}
+            book = etree.fromstring(z.read(names["xl/workbook.xml"]))
+            rid = next((s.get(f"{{{rel}}}id") for s in book.iter(f"{{{main}}}sheet")
+                        if s.get("name") == sheet), None)
+            rels = etree.fromstring(z.read(names["xl/_rels/workbook.xml.rels"]))
+            target = next((r.get("Target", "") for r in rels if r.get("Id") == rid), "")
+            part = names.get(("xl/" + target if not target.startswith("/") else
+                              target[1:]).lower())
+            if part is None:
+                return {}
+            found = {}
+            for _, cell in etree.iterparse(io.BytesIO(z.read(part)), tag=f"{{{main}}}c"):
+                formula = cell.find(f"{{{main}}}f")
+                if formula is not None:
+                    found[cell.get("r", "")] = "=" + (formula.text or "")
+                cell.clear()
+        return found
+
     def rows_below(self, raw: RawTable) -> list[int]:
         sheet = self._sheet(raw.sheet)
         after = raw.first_row + len(raw.rows)  # 0-based index of the row under the table
@@ -140,7 +165,8 @@ class FileStore:
             first = table.start[0] + 1  # the 1-based sheet row of the first data row
             rows_at = df.reindex(range(first, first + table.height))
             writes[name] = TableWrite(self.header(name), frame_rows(
-                rows_at, schema_for(name), list(df.columns)), columns=list(df.columns))
+                rows_at, schema_for(name), list(df.columns)), columns=list(df.columns),
+                add_missing=True)
         for name, change in (rows or {}).items():
             header = self.header(name)
             table = self._book.get_table_by_name(name)

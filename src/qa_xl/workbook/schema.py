@@ -52,6 +52,7 @@ class Column:
     derived: bool = False  # computed by qa_xl; never typed in, never trusted when read
     locked: bool = False  # written by qa_xl into a partner's return; the partner cannot edit it
     free_text: bool = False  # scanned for anything that looks like personal data
+    optional: bool = False  # may be missing from a workbook made before it existed
 
     @property
     def is_input(self) -> bool:
@@ -95,6 +96,13 @@ def _date(name: str, help: str, **kw: Any) -> Column:
 
 def _count(name: str, help: str, **kw: Any) -> Column:
     return Column(name, INT, help, min=0, width=11, num_format="#,##0", **kw)
+
+
+def _due_status(what: str) -> Column:
+    """Where a row stands today, worked out by qa_xl (the roll-up and validate --write write
+    it, and a fill repeats the word); added to a workbook made before it existed."""
+    return Column("due_status", TEXT, f"Worked out by qa_xl from {what}: do not type here.",
+                  width=15, derived=True, optional=True)
 
 
 CONFIG = TableSchema(
@@ -248,6 +256,8 @@ TIMETABLE = TableSchema(
         _list("status", "activity_status", "Where it stands.", width=14),
         _c("findings", width=50, help="Key findings, good practice, risks. No names.",
            free_text=True),
+        _due_status("the next due date: Overdue, Due soon, On track, Completed or Not "
+                    "scheduled"),
     ),
     key=("activity_id",),
     intro="The QA programme: every review and audit, when it last ran and where it reports.",
@@ -272,6 +282,8 @@ RISKS = TableSchema(
         _c("actions", width=40, help="What more is being done.", free_text=True),
         _date("next_review", "When it is next reviewed. Not in the past for an open risk."),
         _list("status", "risk_status", "Open or Closed.", required=True, width=10),
+        _due_status("the next review date: Review overdue, Review due soon, On track, Closed "
+                    "or Not scheduled"),
     ),
     key=("risk_id",),
     intro="The Board's risks, scored likelihood x impact on a 5 x 5 matrix.",
@@ -333,6 +345,8 @@ ACTIONS = TableSchema(
         _list("status", "action_status", "Where it stands.", required=True, width=14),
         _c("evidence_of_impact", width=40, help="What changed for children as a result.",
            free_text=True),
+        _due_status("the due date: Overdue, Due soon, On track, Completed, Closed or No due "
+                    "date"),
     ),
     key=("action_id",),
     intro="Learning and improvement actions from reviews, audits and other QA activity.",
@@ -588,7 +602,7 @@ def _stitch(raws: Sequence[RawTable], schema: TableSchema
                 if not all(_blank(v) for v in row[:width])]
         where += [(raw.sheet, r) for r, _ in kept]
         for name in schema.names:
-            pos = position[name]
+            pos = position.get(name, width)  # an optional column the table does not have yet
             cells[name] += [row[pos] if pos < len(row) else None for _, row in kept]
     return cells, where, letters
 

@@ -55,6 +55,10 @@ class Store(Protocol):
         hold values in its columns without being part of it."""
         ...
 
+    def formula_cells(self, sheet: str) -> dict[str, str]:
+        """Cell -> formula of the formulas on a sheet, where the back end can see them."""
+        ...
+
     def sheet_names(self) -> list[str]: ...
 
     def write(self, tables: dict[str, pd.DataFrame],
@@ -144,7 +148,7 @@ def _checked_raw(store: Store, schema: TableSchema) -> RawTable:
             "into a workbook made with qa-xl new",
         )
     raw = store.read_raw(schema.table)
-    missing = [name for name in schema.names if name not in raw.header]
+    missing = [c.name for c in schema.columns if c.name not in raw.header and not c.optional]
     if missing:
         raise UnusableInput(
             f"the table {schema.table} has no column {missing[0]!r} in its header row "

@@ -84,6 +84,7 @@ class TableWrite:
     header: list[str]
     rows: list[list[CellValue] | Keep]
     columns: list[str] | None = None
+    add_missing: bool = False  # a named column the table lacks is added at its right edge
 
 
 def check_not_locked(path: Path) -> None:
@@ -366,7 +367,7 @@ def _write_table(book: _Book, name: str, new: TableWrite) -> None:
         book.fail(f"the table '{name}' has the columns {columns}, not {list(new.header)}",
                   "restore the table's column headings from the template", sheet)
     if new.columns is not None:
-        _write_columns(book, sheet, name, (c1, r1, c2, r2), columns, new)
+        _write_columns(book, sheet, name, (c1, r1, c2, r2), columns, new, part)
         return
     if any(not isinstance(row, Keep) and len(row) != len(columns) for row in new.rows):
         raise ValueError(f"every row for table '{name}' must have {len(columns)} values")
@@ -390,7 +391,7 @@ def _write_table(book: _Book, name: str, new: TableWrite) -> None:
 
 
 def _write_columns(book: _Book, sheet: str, name: str, rect: Rect, header: list[str],
-                   new: TableWrite) -> None:
+                   new: TableWrite, part: str) -> None:
     """Write only the named columns of a table, one value for each of its current rows."""
     c1, r1, _c2, r2 = rect
     assert new.columns is not None
@@ -399,11 +400,60 @@ def _write_columns(book: _Book, sheet: str, name: str, rect: Rect, header: list[
                          "for each of them")
     for j, column in enumerate(new.columns):
         if column not in header:
-            book.fail(f"the table '{name}' has no column '{column}'",
-                      "restore the table's column headings from the template", sheet)
+            if not new.add_missing:
+                book.fail(f"the table '{name}' has no column '{column}'",
+                          "restore the table's column headings from the template", sheet)
+            rect = _append_column(book, sheet, name, part, rect, column)
+            header = [*header, column]
         cx = c1 + header.index(column)
         _replace_block(book, sheet, (cx, r1 + 1, cx, r2), [[row[j]] for row in new.rows],
                        style_rows=r2)
+
+
+def _append_column(book: _Book, sheet: str, name: str, part: str, rect: Rect,
+                   column: str) -> Rect:
+    """Add a column at the table's right edge (a workbook made before qa_xl derived it), with
+    its header styled as the table's last one; refused when anything is in its way."""
+    c1, r1, c2, r2 = rect
+    nc = c2 + 1
+    for other in book.tables_of(sheet):
+        o1, p1, o2, p2 = book.range(book.xml(other).get("ref"), sheet)
+        if other != part and o1 <= nc <= o2 and p1 <= r2 and r1 <= p2:
+            book.fail(f"the table '{book.xml(other).get('name')}' is in the way of the column "
+                      f"'{column}' qa_xl adds to table '{name}'", "move that table one column "
+                      "further right and try again", sheet)
+    header_style = None
+    for row in book.sheet_data(sheet):
+        r = int(row.get("r") or 0)
+        if r1 <= r <= r2:
+            for cell in row.iterchildren(_C):
+                col = _cell_col(cell)
+                if col == nc and len(cell):
+                    book.fail(f"the cell right of table '{name}' is not empty, but qa_xl adds "
+                              f"its column '{column}' there", "move what is there one column "
+                              "further right and try again", sheet, cell.get("r"))
+                if col == c2 and r == r1:
+                    header_style = cell.get("s")
+    table = book.xml(part)
+    columns = table.find(f"{{{NS}}}tableColumns")
+    ids = [int(c.get("id", "0")) for c in columns.iterfind(f"{{{NS}}}tableColumn")]
+    added = etree.SubElement(columns, f"{{{NS}}}tableColumn")
+    added.set("id", str(max(ids, default=0) + 1))
+    added.set("name", column)
+    columns.set("count", str(len(ids) + 1))
+    ref = f"{column_letter(c1)}{r1}:{column_letter(nc)}{r2}"
+    table.set("ref", ref)
+    if (auto := table.find(f"{{{NS}}}autoFilter")) is not None:
+        auto.set("ref", ref)
+    book.changed.add(part)
+    _replace_block(book, sheet, (nc, r1, nc, r1), [[column]], r1)
+    if header_style:
+        for row in book.sheet_data(sheet):
+            if int(row.get("r") or 0) == r1:
+                for cell in row.iterchildren(_C):
+                    if _cell_col(cell) == nc:
+                        cell.set("s", header_style)
+    return c1, r1, nc, r2
 
 
 def _replace_block(book: _Book, sheet: str, rect: Rect,
