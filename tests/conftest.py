@@ -7,12 +7,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from qa_xl.example import demo
 from qa_xl.framework import load_config
 from qa_xl.workbook.build import new
 
 TEST_SECRET = "5a17" * 16  # the test masters' return_secret
+
+# No wall-clock limit on any example: a busy CI machine must not fail a test (speed is measured
+# in bench/, and linear growth by counting instructions).
+settings.register_profile("qa_xl", deadline=None)
+settings.load_profile("qa_xl")
 
 
 @pytest.fixture(scope="session")

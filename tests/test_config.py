@@ -99,13 +99,14 @@ def test_the_default_loads(cfg):
 
 
 def test_loading_is_light_and_does_not_import_pandas():
-    code = ("import sys, time; t = time.perf_counter(); from qa_xl.framework import load_config; "
-            "load_config(); print('pandas' in sys.modules, time.perf_counter() - t)")
+    """Every command loads the configuration, so it must not pull in pandas (the import-linter
+    contract says the same of the code; this checks what actually gets imported)."""
+    code = ("import sys; from qa_xl.framework import load_config; load_config(); "
+            "print(sorted({'pandas', 'numpy', 'openpyxl', 'matplotlib'} & set(sys.modules)))")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, check=True).stdout.split()
-    assert out[0] == "False"
-    assert float(out[1]) < 2.0
+                         env=env, check=True).stdout.strip()
+    assert out == "[]"
 
 
 def test_agrees_with_the_workbook_schema(cfg):
