@@ -133,6 +133,8 @@ def master_lock(workbook: str | Path, program: str, *, wait: float | None = None
     finally:
         with _HELD_LOCK:
             _HELD.pop(key, None)
+        with contextlib.suppress(OSError):  # nobody holds it now: say nothing of a holder
+            os.truncate(path, 0)
         with contextlib.suppress(OSError):
             lock.release()
 
