@@ -469,3 +469,31 @@ def test_windows_marks_cells_with_few_multi_area_addresses():
     assert len(chunks) <= 2 + 200 * 5 // live.WINDOWS_MAX_ADDRESS + 1
     covered = {(colour, cell) for colour, address in chunks for cell in address.split(",")}
     assert covered == {(colour, cell) for cell, colour in cells.items()}
+
+
+def test_a_button_waits_for_the_lock_a_script_holds_and_says_who(demo_master, monkeypatch):
+    """A button on a saved workbook and a command-line job share the writer's lock: the
+    button does not write while the script does, and says who is writing."""
+    import subprocess
+    import sys
+
+    holding = ("import sys, time\nfrom qa_xl.workbook.lock import master_lock\n"
+               "with master_lock(sys.argv[1], 'qa-xl returns import', say=None):\n"
+               "    print('held', flush=True)\n    time.sleep(120)\n")
+    holder = subprocess.Popen([sys.executable, "-c", holding, str(demo_master)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setenv("QA_XL_LOCK_WAIT", "0.2")
+        book = caller(demo_master, name=str(demo_master))  # a workbook saved on this disk
+        outcome = xl.rollup(book)
+        assert outcome["result"] == "error"
+        assert "qa-xl returns import" in outcome["message"]
+        assert f"process {holder.pid}" in outcome["message"]
+        assert not [a for a in actions(book) if a["func"] == "setValues"
+                    and book.sheets[a["sheet_position"]].name == "Rollup"]
+    finally:
+        holder.kill()
+        holder.wait()
+    book = caller(demo_master, name=str(demo_master))
+    assert xl.rollup(book)["result"] != "error"  # the dead holder's lock is free again
