@@ -317,7 +317,9 @@ def test_issue_returns_writes_the_files_the_library_writes(demo_master, tmp_path
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in expected)
     assert [status(book)[0], status(book)[3]] == ["Issue returns", str(folder)]
     assert outcome["result"] == f"{len(expected)} returns issued for {period}"
-    assert len(actions(book)) == 1  # only the status: issuing leaves the master as it is
+    # Issuing writes only the returns tracker (one call) and the status (one call).
+    written = [(book.sheets[a["sheet_position"]].name, a["func"]) for a in actions(book)]
+    assert sorted(written) == [("Returns", "setValues"), ("Start", "setValues")]
 
 
 def test_import_returns_from_the_returns_folder(demo_master, _demo_template, tmp_path):
@@ -346,7 +348,7 @@ def test_import_returns_from_the_returns_folder(demo_master, _demo_template, tmp
     written = {book.sheets[a["sheet_position"]].name for a in actions(book)
                if a["func"] == "setValues"}
     partners = {r.partner_id for r in report.results}
-    assert written == {"Start", "ImportLog"} | {f"Return_{p}" for p in partners}
+    assert written == {"Start", "ImportLog", "Returns"} | {f"Return_{p}" for p in partners}
     for result in report.results:
         # Only the rows of the imported periods are written, where the file import put them;
         # every other row of the partner's table is not touched.

@@ -38,6 +38,7 @@ from qa_xl.collect.master import (
     token,
 )
 from qa_xl.collect.package import Refused, check_package, metadata, read_book, read_bytes
+from qa_xl.collect.tracker import after_import
 from qa_xl.core.errors import UnusableInput
 from qa_xl.core.periods import Period, PeriodError
 from qa_xl.workbook import schema as S
@@ -110,13 +111,16 @@ class ImportReport:
 
 def import_returns(workbook: str | Path | Store, files: Iterable[str | Path], *,
                    today: dt.date | None = None, replace_newer: bool = False,
-                   early: bool = False) -> ImportReport:
+                   early: bool = False, now: dt.datetime | None = None) -> ImportReport:
     """Check and import each return; write every accepted one and the log in one save.
 
     ``replace_newer`` imports a file even when the master holds a later fill (or a later
     file) for its partner and period; ``early`` accepts a return before its period has ended.
+    ``now`` is when the returns are received (the log's time and the tracker's "first received
+    on"; the clock by default).
     """
-    today = today or dt.date.today()
+    now = (now or dt.datetime.now()).replace(microsecond=0)  # when the returns are received
+    today = today or now.date()
     paths = _expand(files)
     with opened(workbook, "Import returns", write=True) as store:
         master = Master.read(store)
@@ -125,7 +129,7 @@ def import_returns(workbook: str | Path | Store, files: Iterable[str | Path], *,
         results = [check_return_file(f, master, today, early=early) for f in paths]
         _settle(results, master, log, replace_newer)
         report = ImportReport(results)
-        attempts = [_log_row(r) for r in results]
+        attempts = [_log_row(r, now) for r in results]
         pending = _pending_path(store)
         accepted = [r for r in results if r.accepted]
         if not accepted and pending is not None:  # the workbook stays byte for byte as it was
@@ -136,8 +140,11 @@ def import_returns(workbook: str | Path | Store, files: Iterable[str | Path], *,
         rows = _replaced_rows(master, accepted)
         rows[S.IMPORT_LOG.table] = RowsWrite([], pd.DataFrame(earlier + attempts,
                                                               columns=S.IMPORT_LOG.names))
-        store.write({}, status_cells("Import returns",
-                                     f"{len(accepted)} of {len(results)} returns imported"),
+        tracker = after_import(read_table(store, S.RETURNS_TRACKER).df, earlier + attempts,
+                               master.settings, today)
+        store.write({S.RETURNS_TRACKER.table: tracker},
+                    status_cells("Import returns",
+                                 f"{len(accepted)} of {len(results)} returns imported"),
                     rows=rows)
         if pending is not None and pending.exists():
             pending.unlink()
@@ -254,9 +261,9 @@ def _replaced_rows(master: Master, accepted: list[FileResult]) -> dict[str, Rows
     return out
 
 
-def _log_row(result: FileResult) -> list[Any]:
+def _log_row(result: FileResult, when: dt.datetime) -> list[Any]:
     rows = 0 if result.rows is None or not result.accepted else len(result.rows)
-    return [dt.datetime.now().replace(microsecond=0), result.partner_id or None,
+    return [when, result.partner_id or None,
             result.period or None, result.file.name, result.sha256, rows,
             result.result[:500]]
 

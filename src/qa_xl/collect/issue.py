@@ -32,6 +32,7 @@ from qa_xl.collect.master import (
     rows_digest,
     token,
 )
+from qa_xl.collect.tracker import after_issue
 from qa_xl.core.errors import DataError, UnusableInput, os_problem
 from qa_xl.core.files import make_shareable
 from qa_xl.core.ids import ID_PATTERN, ID_RULE
@@ -39,7 +40,7 @@ from qa_xl.core.periods import Period, PeriodError
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.checks import refuse_errors
 from qa_xl.workbook.filestore import opened
-from qa_xl.workbook.store import Store, python_value
+from qa_xl.workbook.store import Store, python_value, read_table, status_cells
 
 
 class IssuedReturns(list[Path]):
@@ -60,8 +61,8 @@ def return_file_name(partner_id: str, period: Period) -> str:
 
 
 def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path | None = None,
-                  partners: Iterable[str] | None = None, *, force: bool = False
-                  ) -> IssuedReturns:
+                  partners: Iterable[str] | None = None, *, force: bool = False,
+                  now: dt.datetime | None = None) -> IssuedReturns:
     """Write one return per partner (or those named) for ``period``; returns the files.
 
     A return already in the folder that a partner has started filling in (or that is not an
@@ -71,7 +72,7 @@ def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path
         p = Period.parse(period)
     except PeriodError as exc:
         raise UnusableInput(str(exc), action="give the period as 2026-27 Q2") from exc
-    with opened(workbook, "Issue returns") as store:
+    with opened(workbook, "Issue returns", write=True) as store:
         master = Master.read(store)
         refuse_errors(store, master.tables, "issuing returns")
         folder = Path(out_dir) if out_dir else _default_folder(store, p)
@@ -96,6 +97,14 @@ def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path
                 raise os_problem(exc, "make the returns folder", folder) from exc
             write_return(path, master, partner, p, rows)
             result.append(path)
+        if result:
+            now = (now or dt.datetime.now()).replace(microsecond=0)
+            tracker = after_issue(read_table(store, S.RETURNS_TRACKER).df,
+                                  [(f.name.removesuffix(f"_{p.file_part}.xlsx"), str(p), f.name)
+                                   for f in result], master.settings, now)
+            store.write({S.RETURNS_TRACKER.table: tracker}, status_cells(
+                "Issue returns", f"{len(result)} return{'s' * (len(result) != 1)} issued for "
+                f"{p}", str(folder)))
     return result
 
 

@@ -152,6 +152,8 @@ class LiveStore:
                     self.status_written = True
 
     def _write_table(self, name: str, df: pd.DataFrame) -> None:
+        if name not in self.table_names() and schema_for(name).added:
+            self._add_table_sheet(name)
         raw = self.read_raw(name)  # the actual header order, and how many rows it had
         sheet, tbl = self._table(name)
         rows = [[excel_value(v) for v in row] for row in frame_rows(df, schema_for(name),
@@ -167,6 +169,22 @@ class LiveStore:
         else:
             sheet.range((top + 1, left), (top + 1, left + width - 1)).clear_contents()
         del self._raw[name]  # Excel has the new rows now (the remote engine only queues them)
+
+    def _add_table_sheet(self, name: str) -> None:
+        """A workbook made before qa_xl had this table: its sheet, laid out as qa_xl lays out
+        every table sheet, added after the last (four calls: the sheet, its words, the
+        table)."""
+        schema = schema_for(name)
+        sheet = self.book.sheets.add(name=schema.sheet, after=self.book.sheets[-1])
+        sheet.range("A1").options(ndim=2).value = [[schema.title], [schema.intro],
+                                                  [None]]
+        sheet.range((3, 1)).value = [schema.names]
+        sheet.tables.add(source=sheet.range((3, 1), (4, len(schema.names))), name=name,
+                         has_headers=True, table_style_name="TableStyleLight9")
+        assert self._tables is not None
+        self._tables[name] = schema.sheet
+        self._raw[name] = RawTable(name, schema.sheet, schema.names, [[None] * len(
+            schema.names)], first_row=3, first_col=1)
 
     def _write_rows(self, name: str, change: RowsWrite) -> None:
         """Only the rows that change: the new rows where the removed ones were and after the

@@ -42,6 +42,8 @@ CONDITIONAL_FILLS = {
     "due_status": {"Overdue": RAG_FILLS["Red"], "Review overdue": RAG_FILLS["Red"],
                    "Due soon": RAG_FILLS["Amber"], "Review due soon": RAG_FILLS["Amber"],
                    "On track": RAG_FILLS["Green"]},
+    "status": {"On time": RAG_FILLS["Green"], "Late": RAG_FILLS["Amber"],
+               "Missing": RAG_FILLS["Red"], "Refused": RAG_FILLS["Red"]},
 }
 
 
@@ -149,7 +151,7 @@ def _write_book(path: Path, config: Config, data: dict[str, pd.DataFrame], secre
     schemas = [S.CONFIG, S.PARTNERS, S.INDICATORS]
     schemas += [S.return_schema(p.partner_id) for p in config.partners]
     schemas += [S.ROLLUP, S.TIMETABLE, S.RISKS, S.AUDITS, S.VOICE, S.ACTIONS,
-                S.CONTENT_AREAS, S.IMPORT_LOG, S.VALIDATION]
+                S.CONTENT_AREAS, S.IMPORT_LOG, S.RETURNS_TRACKER, S.VALIDATION]
     for table_schema in schemas:
         rows = starting.get(table_schema.table, [])
         _table_sheet(book, fmt, table_schema, rows)
@@ -448,12 +450,17 @@ def _start_sheet(ws: Any, fmt: Formats, config: Config,
         ("Indicators", "=COUNTA(tblIndicators[indicator_id])",
          len(starting[S.INDICATORS.table])),
         ("Open risks", '=COUNTIF(tblRisks[status],"Open")',
-         sum(1 for r in starting.get(S.RISKS.table, []) if r[-1] == "Open")),
+         sum(1 for r in starting.get(S.RISKS.table, [])
+             if r[S.RISKS.names.index("status")] == "Open")),
         ("Validation errors", '=COUNTIF(tblValidation[severity],"Error")', 0),
         ("Validation warnings", '=COUNTIF(tblValidation[severity],"Warning")', 0),
     ]
+    current = ('INDEX(tblConfig[value],MATCH("current_period",tblConfig[key],0))')
+    summary += [(f"Returns {word.lower()} ({{current_period}})", f'=COUNTIFS('
+                 f'tblReturnsTracker[period],{current},tblReturnsTracker[status],"{word}")', 0)
+                for word in ("On time", "Late", "Missing", "Not yet due", "Refused")]
     ws.write_string(19, 1, "At a glance (recalculated by Excel)", fmt.label)
     for i, (label, formula, value) in enumerate(summary):
-        ws.write_string(20 + i, 1, label)
+        ws.write_string(20 + i, 1, label.replace("{current_period}", "current period"))
         ws.write_formula(20 + i, 2, formula, None, value)
     ws.activate()

@@ -153,12 +153,21 @@ class FileStore:
         previous file as a backup. ``columns`` frames are indexed by sheet row and hold only
         the columns to write into that table; ``rows`` replace some rows of a table and keep
         the others cell for cell (:class:`qa_xl.workbook.store.RowsWrite`)."""
-        from qa_xl.workbook.xlsxparts import Keep, TableWrite, write_workbook
+        from qa_xl.workbook.xlsxparts import Keep, NewSheet, TableWrite, write_workbook
 
         writes = {}
+        new_sheets = []
         for name, df in tables.items():
-            header = self.header(name)
-            writes[name] = TableWrite(header, frame_rows(df, schema_for(name), header))
+            schema = schema_for(name)
+            if name not in self._tables and schema.added:  # made before qa_xl had it
+                new_sheets.append(NewSheet(schema.sheet, schema.table, schema.names,
+                                           schema.title, schema.intro,
+                                           [c.width for c in schema.columns],
+                                           [c.num_format for c in schema.columns]))
+                header = schema.names
+            else:
+                header = self.header(name)
+            writes[name] = TableWrite(header, frame_rows(df, schema, header))
         for name, df in (columns or {}).items():
             self.header(name)
             table = self._book.get_table_by_name(name)
@@ -179,7 +188,8 @@ class FileStore:
                                                for r in plan])
         cells = {s: c for s, c in (cells or {}).items() if s in self.sheet_names()}
         self.close()
-        write_workbook(self.path, writes, cells, source=self.data, expect=self.fingerprint)
+        write_workbook(self.path, writes, cells, source=self.data, expect=self.fingerprint,
+                       new_sheets=new_sheets)
 
     def close(self) -> None:
         with contextlib.suppress(calamine.WorkbookClosed):

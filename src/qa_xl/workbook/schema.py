@@ -70,6 +70,8 @@ class TableSchema:
     key: tuple[str, ...] = ()
     owned: bool = False  # written only by qa_xl (roll-up, logs, findings); officers read it
     intro: str = ""
+    added: str = ""  # the qa_xl version that added it: a workbook made before may lack it, and
+    # qa_xl adds its sheet the first time it writes the table
 
     @property
     def names(self) -> list[str]:
@@ -403,9 +405,29 @@ VALIDATION = TableSchema(
     intro="What Validate found. Errors must be fixed; warnings need a look.",
 )
 
+RETURNS_TRACKER = TableSchema(
+    "tblReturnsTracker", "Returns", "Returns tracker",
+    (
+        _c("partner_id", width=14),
+        _c("period", width=12),
+        _c("issued_on", DATETIME, width=17, num_format=DATETIME_FORMAT),
+        _c("file", width=30),
+        _c("reminded_on", width=30, help="Each reminder drafted or sent, oldest first."),
+        _c("first_received_on", DATETIME, width=17, num_format=DATETIME_FORMAT),
+        _c("status", width=12, help="On time, Late, Missing, Not yet due or Refused."),
+        _c("figures_accepted", INT, width=10),
+        _c("note", width=60, help="Why a return was refused, or a period reopened."),
+    ),
+    key=("partner_id", "period"),
+    owned=True,
+    intro="Every partner's return for every period: issued, reminded and received. Written by "
+          "Issue returns, Import returns and Chase; do not type here.",
+    added="0.2",
+)
+
 FIXED_TABLES: tuple[TableSchema, ...] = (
     CONFIG, PARTNERS, INDICATORS, ROLLUP, TIMETABLE, RISKS, AUDITS, VOICE, ACTIONS,
-    CONTENT_AREAS, IMPORT_LOG, VALIDATION,
+    CONTENT_AREAS, IMPORT_LOG, RETURNS_TRACKER, VALIDATION,
 )
 BY_TABLE = {s.table: s for s in FIXED_TABLES}
 

@@ -40,7 +40,8 @@ from qa_xl.core.errors import (
     os_problem,
 )
 
-__all__ = ["CellValue", "Fingerprint", "Keep", "TableWrite", "check_not_locked", "write_workbook"]
+__all__ = ["CellValue", "Fingerprint", "Keep", "NewSheet", "TableWrite", "check_not_locked",
+           "write_workbook"]
 
 CellValue = str | int | float | bool | dt.date | dt.datetime | None
 Rect = tuple[int, int, int, int]  # first column, first row, last column, last row (1-based)
@@ -69,6 +70,21 @@ class Keep:
     point where the officer meant, is refused rather than moved)."""
 
     row: int
+
+
+@dataclass(frozen=True)
+class NewSheet:
+    """A sheet holding one new table, for a workbook made before qa_xl had that table: laid
+    out as qa_xl lays out every table sheet (title, a line saying what it is, the header on
+    row 3, frozen), styled like the workbook's own import log."""
+
+    sheet: str
+    table: str
+    header: list[str]
+    title: str
+    intro: str
+    widths: list[float]
+    num_formats: list[str | None]
 
 
 @dataclass
@@ -107,6 +123,7 @@ def write_workbook(
     keep_backups: int = 10,
     source: bytes | None = None,
     expect: Fingerprint | None = None,
+    new_sheets: list[NewSheet] | None = None,
 ) -> Path | None:
     """Replace the data rows of the named tables and set single cells, keeping all else.
 
@@ -125,7 +142,7 @@ def write_workbook(
     path = Path(path)
     if keep_backups < 1:
         raise ValueError("keep_backups must be at least 1")
-    if not tables and not cells:
+    if not tables and not cells and not new_sheets:
         return None
     target = real_file(path)
     check_not_locked(path)
@@ -141,6 +158,8 @@ def write_workbook(
     try:
         with _open_zip(path, source) as zin:
             book = _Book(path, zin)
+            for sheet in new_sheets or ():
+                _add_table_sheet(book, sheet)
             for name, table in (tables or {}).items():
                 _write_table(book, name, table)
             for sheet, values in (cells or {}).items():
@@ -264,6 +283,7 @@ class _Book:
         self.saved: dict[str, bytes] = {}
         self.changed: set[str] = set()
         self.dropped: set[str] = set()
+        self.added: list[str] = []  # new parts, written after the copied ones
         self.formula_removed = False
         self.wb_part = next((t for typ, t in self.rels("").values()
                              if typ.endswith("/officeDocument")), "xl/workbook.xml")
@@ -283,6 +303,8 @@ class _Book:
 
     def xml(self, part: str) -> etree._Element:
         """Parse a part once (rels targets may differ from zip names in case)."""
+        if part in self.added:
+            return self.trees[part]
         if (name := self.names.get(part.lower())) is None:
             self.fail(f"the part {part} is missing")
         if name not in self.trees:
@@ -332,10 +354,25 @@ class _Book:
             self.fail(f"there is no sheet named '{sheet}'", "check the sheet name and try again")
         if (data := self.xml(part).find(f"{{{NS}}}sheetData")) is None:
             self.fail("this is not a worksheet (a chart or dialog sheet?)", sheet=sheet)
-        self.changed.add(self.names[part.lower()])
+        if part not in self.added:
+            self.changed.add(self.names[part.lower()])
         return data
 
+    def add_part(self, name: str, root: etree._Element, content_type: str) -> None:
+        """A new part of the package, declared in [Content_Types].xml."""
+        self.added.append(name)
+        self.trees[name] = root
+        self.names[name.lower()] = name
+        types = self.xml("[Content_Types].xml")
+        override = etree.SubElement(types, f"{{{_CT}}}Override")
+        override.set("PartName", f"/{name}")
+        override.set("ContentType", content_type)
+        self.changed.add(self.names["[content_types].xml"])
+
     def serialise(self, name: str) -> bytes:
+        if name in self.added:
+            return etree.tostring(self.trees[name], xml_declaration=True, encoding="UTF-8",
+                                  standalone=True)
         if name not in self.saved:
             root = self.trees[name]
             self.saved[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
@@ -347,6 +384,118 @@ def _rels_name(part: str) -> str:
     """'xl/workbook.xml' -> 'xl/_rels/workbook.xml.rels' ('' -> '_rels/.rels')."""
     folder, base = posixpath.split(part)
     return posixpath.join(folder, "_rels", f"{base}.rels")
+
+
+# --- adding a sheet -------------------------------------------------------------------------
+
+_WS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_TABLE_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
+_REL_BASE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _add_table_sheet(book: _Book, new: NewSheet) -> None:
+    """Append a sheet with an empty table (header and one blank row) at the end of the
+    workbook; the table's rows are then written like any other table's. Appended, so no sheet
+    moves (print areas and other names refer to sheets by position)."""
+    if new.sheet in book.sheets:
+        book.fail(f"a sheet named '{new.sheet}' is already there, so qa_xl cannot add its "
+                  f"table {new.table} on it", f"rename that sheet, or add the table "
+                  f"{new.table} to it by hand, and try again", new.sheet)
+    styles = _style_ids(book)
+    title, intro, header = styles["title"], styles["intro"], styles["header"]
+    n = 1 + max((int(m[1]) for name in book.names.values()
+                 if (m := re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", name))), default=0)
+    m_ = 1 + max((int(m[1]) for name in book.names.values()
+                  if (m := re.fullmatch(r"xl/tables/table(\d+)\.xml", name))), default=0)
+    table_id = 1 + max((int(book.xml(name).get("id", "0")) for name in list(book.names.values())
+                        if re.fullmatch(r"xl/tables/table\d+\.xml", name)), default=0)
+    last = column_letter(len(new.header))
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{w + 0.71:g}" customWidth="1"'
+        f'{s if (s := _xf_attr(styles, fmt)) else ""}/>'
+        for i, (w, fmt) in enumerate(zip(new.widths, new.num_formats), start=1))
+    head = "".join(f'<c r="{column_letter(i)}3"{header} t="inlineStr"><is><t>'
+                   f"{_xml_text(name)}</t></is></c>" for i, name in enumerate(new.header, 1))
+    sheet = etree.fromstring(
+        f'<worksheet xmlns="{NS}" xmlns:r="{_REL_BASE}"><dimension ref="A1:{last}4"/>'
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="3" topLeftCell="A4" '
+        'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView>'
+        f'</sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
+        f'<row r="1"><c r="A1"{title} t="inlineStr"><is><t>{_xml_text(new.title)}</t></is></c>'
+        f'</row><row r="2"><c r="A2"{intro} t="inlineStr"><is><t>{_xml_text(new.intro)}</t>'
+        f'</is></c></row><row r="3" ht="30" customHeight="1">{head}</row></sheetData>'
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
+        'footer="0.3"/><tableParts count="1"><tablePart r:id="rId1"/></tableParts>'
+        '</worksheet>', book.parser)
+    columns = "".join(f'<tableColumn id="{i}" name="{_xml_text(name)}"/>'
+                      for i, name in enumerate(new.header, 1))
+    table = etree.fromstring(
+        f'<table xmlns="{NS}" id="{table_id}" name="{new.table}" displayName="{new.table}" '
+        f'ref="A3:{last}4" totalsRowShown="0"><autoFilter ref="A3:{last}4"/>'
+        f'<tableColumns count="{len(new.header)}">{columns}</tableColumns>'
+        '<tableStyleInfo name="TableStyleLight9" showFirstColumn="0" showLastColumn="0" '
+        'showRowStripes="1" showColumnStripes="0"/></table>', book.parser)
+    sheet_part, table_part = f"xl/worksheets/sheet{n}.xml", f"xl/tables/table{m_}.xml"
+    rels = etree.fromstring(
+        f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" Type="{_REL_BASE}/table" '
+        f'Target="../tables/table{m_}.xml"/></Relationships>', book.parser)
+    book.add_part(sheet_part, sheet, _WS_TYPE)
+    book.add_part(table_part, table, _TABLE_TYPE)
+    book.add_part(_rels_name(sheet_part), rels, "application/vnd.openxmlformats-package."
+                  "relationships+xml")
+    book_rels = book.xml(_rels_name(book.wb_part))
+    ids = {r.get("Id") for r in book_rels}
+    rid = next(f"rId{k}" for k in range(len(ids) + 1, len(ids) + 1000) if f"rId{k}" not in ids)
+    rel = etree.SubElement(book_rels, f"{{{_PKG_REL}}}Relationship")
+    rel.set("Id", rid)
+    rel.set("Type", f"{_REL_BASE}/worksheet")
+    rel.set("Target", posixpath.relpath(sheet_part, posixpath.dirname(book.wb_part)))
+    sheets = book.wb.find(f"{{{NS}}}sheets")
+    entry = etree.SubElement(sheets, f"{{{NS}}}sheet")
+    entry.set("name", new.sheet)
+    entry.set("sheetId", str(1 + max(int(s.get("sheetId", "0")) for s in sheets)))
+    entry.set(_R_ID, rid)
+    book.changed |= {book.names[book.wb_part.lower()],
+                     book.names[_rels_name(book.wb_part).lower()]}
+    book.wb_rels[rid] = (f"{_REL_BASE}/worksheet", sheet_part)
+    book.sheets[new.sheet] = sheet_part
+
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
+        '"', "&quot;")
+
+
+def _style_ids(book: _Book) -> dict[str, str]:
+    """The cell styles a qa_xl table sheet uses (from the import log's sheet: title, intro,
+    header) and, by number format code, a style for each format the workbook has."""
+    out = {"title": "", "intro": "", "header": ""}
+    try:
+        sheet, _ = book.find_table("tblImportLog")
+    except UnusableInput:
+        sheet = None
+    if sheet is not None:
+        part = book.sheets[sheet]
+        cells = {c.get("r"): c.get("s") for c in book.xml(part).iter(_C) if c.get("r") in
+                 ("A1", "A2", "A3")}
+        for key, ref in (("title", "A1"), ("intro", "A2"), ("header", "A3")):
+            if cells.get(ref):
+                out[key] = f' s="{cells[ref]}"'
+    styles = next((t for typ, t in book.wb_rels.values() if typ.endswith("/styles")), None)
+    if styles:
+        root = book.xml(styles)
+        codes = {f.get("numFmtId"): f.get("formatCode") for f in root.iter(f"{{{NS}}}numFmt")}
+        xfs = root.find(f"{{{NS}}}cellXfs")
+        for i, xf in enumerate(xfs if xfs is not None else ()):
+            code = codes.get(xf.get("numFmtId"))
+            if code and f"fmt:{code}" not in out and xf.get("fillId", "0") == "0":
+                out[f"fmt:{code}"] = str(i)
+    return out
+
+
+def _xf_attr(styles: dict[str, str], num_format: str | None) -> str:
+    style = styles.get(f"fmt:{num_format}") if num_format else None
+    return f' style="{style}"' if style else ""
 
 
 # --- writing tables and cells --------------------------------------------------------------
@@ -649,8 +798,8 @@ def _serial(value: dt.date, date1904: bool) -> str | None:
 
 def _finish(book: _Book) -> None:
     """Fix sheet dimensions, drop a stale calcChain, and make Excel recalculate on open."""
-    for name in list(book.changed):
-        if book.trees[name].tag == f"{{{NS}}}worksheet":
+    for name in {*book.changed, *book.added}:
+        if name in book.trees and book.trees[name].tag == f"{{{NS}}}worksheet":
             _update_dimension(book.trees[name])
     chain = [(rid, t) for rid, (typ, t) in book.wb_rels.items() if typ.endswith("/calcChain")]
     if book.formula_removed and chain:  # Excel rebuilds it; a stale one makes Excel "repair"
@@ -708,14 +857,18 @@ def _save_temp(book: _Book, zin: zipfile.ZipFile, target: Path) -> Path:
                     member.compress_type = (zipfile.ZIP_STORED if info.compress_type == 0
                                             else zipfile.ZIP_DEFLATED)
                     zout.writestr(member, data, compresslevel=_COMPRESSLEVEL)
+                for name in book.added:
+                    zout.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)),
+                                  book.serialise(name), compress_type=zipfile.ZIP_DEFLATED,
+                                  compresslevel=_COMPRESSLEVEL)
             out.flush()
             os.fsync(out.fileno())
         _copy_what_the_file_is(target, tmp)  # mkstemp makes it private (0600)
         with zipfile.ZipFile(tmp) as new:  # copied members keep their CRC; testzip ~7 ms/3 MB
             old = {i.filename: i.CRC for i in zin.infolist() if i.filename not in book.dropped}
-            if new.namelist() != list(old) or new.testzip() is not None or any(
-                    i.filename not in book.changed and old[i.filename] != i.CRC
-                    for i in new.infolist()):
+            if new.namelist() != [*old, *book.added] or new.testzip() is not None or any(
+                    i.filename not in book.changed and i.filename not in book.added
+                    and old[i.filename] != i.CRC for i in new.infolist()):
                 raise UnusableInput("the new file did not check out", file=book.path,
                                     action="try again; the workbook has not been changed")
     except OSError as exc:
