@@ -10,8 +10,9 @@ What every template has, for accessibility and for the papers to render:
 
 * real Word styles: Title, Heading 1-3 (Heading 1 starts a new page), List Bullet, Caption,
   and two table paragraph styles ("Table text", "Table heading"); Arial, en-GB throughout;
-* a contents field (TOC) that Word refreshes on opening (``w:updateFields``), pre-filled with
-  the section titles (linked to their headings) for readers that do not refresh fields;
+* a contents list: each section's title linked to its heading, and its page number in a
+  PAGEREF field that LibreOffice lays out and qa_xl fills in when it writes the PDF (no field
+  for Word to ask about when the document opens);
 * the protective marking in the header and footer of every page, page X of Y;
 * tables whose header row repeats on every page (``w:tblHeader``), whose rows are docxtpl
   ``{%tr for %}`` loops, and whose RAG or status cells are shaded with ``{% cellbg %}``
@@ -32,7 +33,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, RGBColor
@@ -129,6 +130,8 @@ def _styles(doc) -> None:
     for level in (1, 2):
         toc = _paragraph_style(doc, f"TOC {level}", size=12 if level == 1 else 11, after=6)
         toc.paragraph_format.left_indent = Mm(6 * (level - 1))
+        toc.paragraph_format.tab_stops.add_tab_stop(Mm(PORTRAIT_WIDTH_MM),
+                                                    WD_TAB_ALIGNMENT.RIGHT)
     _paragraph_style(doc, "Table text", size=9, after=0)
     doc.styles["Table text"].paragraph_format.line_spacing = 1.0
     _paragraph_style(doc, "Table heading", base="Table text", size=9, bold=True,
@@ -151,10 +154,10 @@ def _styles(doc) -> None:
 
 
 def _settings(doc) -> None:
-    """Word refreshes the contents and page numbers on opening; language en-GB."""
+    """Language en-GB. No ``w:updateFields``: Word would ask to update the fields on opening;
+    the contents is a list of links whose page numbers are filled in from LibreOffice's
+    layout when the PDF is written (``--pdf``)."""
     settings = doc.settings.element
-    compat = settings.find(qn("w:compat"))
-    compat.addprevious(parse_xml(f'<w:updateFields {nsdecls("w")} w:val="true"/>'))
     theme_lang = settings.find(qn("w:themeFontLang"))
     if theme_lang is not None:
         theme_lang.set(qn("w:val"), "en-GB")
@@ -219,7 +222,7 @@ class Builder:
         return self.p(text, "Template tag")
 
     def h1(self, title: str) -> None:
-        anchor = f"qa_section_{len(self.sections) + 1}"
+        anchor = f"qaSection{len(self.sections) + 1}"  # no "_": PDF names escape it
         paragraph = self.doc.add_paragraph(style="Heading 1")
         paragraph._p.append(parse_xml(f'<w:bookmarkStart {nsdecls("w")} w:id="'
                                       f'{len(self.sections) + 1}" w:name="{anchor}"/>'))
@@ -285,8 +288,11 @@ class Builder:
         self.toc_anchor = self.doc.add_paragraph(style="TOC 1")
 
     def finish_contents(self) -> None:
-        """The contents field, pre-filled with a linked entry per section (Word rebuilds it
-        with page numbers when the document opens)."""
+        """The contents: one linked entry per section, then a right tab and a PAGEREF field
+        to the section's bookmark. The field's shown value starts empty (a plain list of
+        links, so Word has nothing to ask about); LibreOffice works the page out when it
+        lays the document out, and qa_xl copies those pages into the fields when it writes
+        the PDF (:func:`qa_xl.papers.pdf.fill_contents`)."""
         anchor = self.toc_anchor
         paragraphs = [anchor.insert_paragraph_before(style="TOC 1") for _ in self.sections[1:]]
         paragraphs.append(anchor)  # each inserted paragraph lands just before the anchor
@@ -294,16 +300,13 @@ class Builder:
             paragraph._p.append(parse_xml(
                 f'<w:hyperlink {nsdecls("w")} w:anchor="{bookmark}" w:history="1"><w:r>'
                 f"<w:t>{title}</w:t></w:r></w:hyperlink>"))
-        runs = [parse_xml(f'<w:r {nsdecls("w")}>{xml}</w:r>') for xml in (
-            '<w:fldChar w:fldCharType="begin" w:dirty="true"/>',
-            '<w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText>',
-            '<w:fldChar w:fldCharType="separate"/>')]
-        first = paragraphs[0]._p
-        position = 1 if first.pPr is not None else 0
-        for offset, run in enumerate(runs):
-            first.insert(position + offset, run)
-        paragraphs[-1]._p.append(parse_xml(
-            f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="end"/></w:r>'))
+            paragraph._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:tab/></w:r>'))
+            for xml in ('<w:fldChar w:fldCharType="begin"/>',
+                        f'<w:instrText xml:space="preserve"> PAGEREF {bookmark} \\h '
+                        "</w:instrText>",
+                        '<w:fldChar w:fldCharType="separate"/>', '<w:t xml:space="preserve">'
+                        "</w:t>", '<w:fldChar w:fldCharType="end"/>'):
+                paragraph._p.append(parse_xml(f'<w:r {nsdecls("w")}>{xml}</w:r>'))
 
 
 def _cell(cell, text: str, style: str, *, fill: str | None = None, bold: bool = False,
@@ -410,6 +413,13 @@ def _scorecard_table(b: Builder, loop: str, landscape: bool, commentary: bool) -
                 caption="Headline scorecard", fills={3: "r.rag_fill"}, middle={5})
 
 
+def _attention(b: Builder) -> None:
+    """The counts first, then the worst items, worst first."""
+    b.p("{{ summary.headline }}", bold_label="At a glance: ")
+    b.p("What needs attention first", "Heading 2")
+    b.bullets("x in summary.attention", "{{ x }}", "Nothing is Red or overdue.")
+
+
 def _summary_lists(b: Builder, lists: list[tuple[str, str, str]]) -> None:
     for title, key, empty in lists:
         b.p(title, "Heading 2")
@@ -487,6 +497,7 @@ def build_pack() -> bytes:
     b.h1("Summary: key findings, good practice, risks and improvements")
     b.p("The standing agenda item on quality assurance for {{ period }}. Each point is drawn "
         "from the sections that follow.")
+    _attention(b)
     _summary_lists(b, [
         ("Key findings", "key_findings", "No findings this quarter."),
         ("Good practice", "good_practice", "None recorded this quarter."),
@@ -664,30 +675,41 @@ def build_board() -> bytes:
     doc = _new_document("{{ board }} performance report, {{ period }} · version {{ version }}")
     b = Builder(doc)
     _cover(b, "{{ board }} performance report", "Half-yearly report on safeguarding "
-           "performance and quality assurance, {{ period }}", "Board meeting: ",
+           "performance and quality assurance, {{ period }}", "{{ board }} meeting: ",
            "The {{ committee }} reports to the {{ board }} every half-year on the performance "
            "dataset, the key risks, the quality assurance programme and the learning taken "
-           "from it. Figures are those of {{ quarter }}, the last quarter of the half-year, "
-           "or of the half-year for half-yearly measures.")
+           "from it. Every figure is for the half-year {{ period }}: counts are its quarters "
+           "added together, rates come from their numerators and denominators added "
+           "together.")
 
-    b.h1("Summary for the Board")
+    b.h1("Summary for the {{ board }}")
+    b.p("What the {{ board }} needs to know about {{ period }}. Each point is drawn from the "
+        "sections of this report.")
+    _attention(b)
     _summary_lists(b, [
         ("Key findings", "key_findings", "No findings this half-year."),
+        ("Good practice", "good_practice", "None recorded this half-year."),
         ("Significant risks", "significant_risks", "No significant risks."),
         ("Improvements", "improvements", "No improvements recorded.")])
     _at_a_glance(b)
 
     b.h1("Headline scorecard")
-    b.p(SCORECARD_INTRO)
+    b.p("{{ figures_note }}")
+    b.p("The headline scorecard holds every Red indicator, the indicators that worsened most "
+        "and those of the content areas the {{ board }} has made a high priority; the last "
+        "column says why each is here. Every other indicator is in the appendix. RAG: Green "
+        "is on or beyond the target; Amber is short of it by no more than the indicator's "
+        "tolerance; Red is further short; No target means there is none (or no better "
+        "direction). The trend line shows every half-year, the target dashed.")
     b.tag("{%p for g in scorecard %}")
     b.p("{{ g.question }}", "Heading 2")
-    _scorecard_table(b, "r in g.rows", landscape=False, commentary=False)
+    _board_table(b, "r in g.rows", "Headline scorecard", why=True)
     b.tag("{%p endfor %}")
 
     b.h1("Key risks")
     b.p("{{ risks.summary }}")
     b.figure("{{ risks.heat_map }}", "{{ risks.heat_map_alt }}")
-    b.p("Risks needing the Board's attention", "Heading 2")
+    b.p("Risks needing the {{ board }}'s attention", "Heading 2")
     b.table_or("risks.significant", "No open risk is in a high band or worsening.",
                lambda: _risk_table(b, "k in risks.significant", "Key risks"))
 
@@ -714,9 +736,32 @@ def build_board() -> bytes:
     b.p("Evidence of impact", "Heading 2")
     b.bullets("a in actions.impact", "{{ a.id }} ({{ a.area }}): {{ a.evidence }}",
               "No completed action records evidence of impact yet.")
+
+    b.h1("Appendix: the other indicators")
+    b.p("Every indicator not in the headline scorecard, with its figure for the half-year "
+        "{{ period }} worked out the same way.")
+    b.tag("{%p for g in other_indicators %}")
+    b.p("{{ g.question }}", "Heading 2")
+    _board_table(b, "r in g.rows", "Other indicators", why=False)
+    b.tag("{%p else %}")
+    b.p("Every indicator is in the headline scorecard.")
+    b.tag("{%p endfor %}")
     b.p("Produced from {{ workbook }} on {{ generated_on }}.", "Note")
     b.finish_contents()
     return _save(doc)
+
+
+def _board_table(b: Builder, loop: str, caption: str, why: bool) -> None:
+    """The half-year's scorecard: why each headline is shown, or (in the appendix) how many
+    partners reported."""
+    last = ("Why shown", "{{ r.why }}", 22) if why else (
+        "Partners reported", "{{ r.partners }}", 16)
+    b.table(loop, [("Indicator", "{{ r.name }}", 42 if why else 48),
+                   ("Half-year", "{{ r.value }}", 17), ("Target", "{{ r.target }}", 16),
+                   ("RAG", "{{ r.rag }}", 15),
+                   ("Direction of travel", "{{ r.arrow }} {{ r.direction }}", 21),
+                   ("Trend", "{{ r.trend }}", 37), last],
+            caption=caption, fills={3: "r.rag_fill"}, middle={5})
 
 
 def _save(doc) -> bytes:

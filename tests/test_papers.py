@@ -39,7 +39,8 @@ PACK_SECTIONS = [
     "Appendix: indicator definitions",
 ]
 BOARD_SECTIONS = ["Summary for the Board", "Headline scorecard", "Key risks",
-                  "Quality assurance programme", "Learning and improvement"]
+                  "Quality assurance programme", "Learning and improvement",
+                  "Appendix: the other indicators"]
 HOSTILE = "{{ 7*7 }} {% if true %}yes{% endif %} <b>bold</b> & \x07bell\ttab"
 
 
@@ -155,10 +156,19 @@ def test_cover_shows_the_settings(pack_doc):
         assert "OFFICIAL-SENSITIVE" in "\n".join(p.text for p in part.paragraphs)
 
 
-def test_contents_field_updates_on_open(pack_doc):
-    assert pack_doc.settings.element.find(qn("w:updateFields")) is not None
-    instructions = "".join(t.text for t in pack_doc.element.iter(qn("w:instrText")))
-    assert "TOC" in instructions
+def test_contents_links_every_section_without_a_field_to_update(pack_doc):
+    """No field Word asks to update on opening: the contents is a list of links to the
+    sections' bookmarks, each with a PAGEREF for its page (filled in with --pdf)."""
+    assert pack_doc.settings.element.find(qn("w:updateFields")) is None
+    assert not [c for c in pack_doc.element.iter(qn("w:fldChar")) if c.get(qn("w:dirty"))]
+    instructions = [t.text.split() for t in pack_doc.element.iter(qn("w:instrText"))]
+    assert all(words[0] == "PAGEREF" for words in instructions)
+    entries = [p for p in pack_doc.paragraphs if p.style.name == "TOC 1"]
+    anchors = [h.get(qn("w:anchor")) for p in entries for h in p._p.iter(qn("w:hyperlink"))]
+    assert [words[1] for words in instructions] == anchors
+    marks = {b.get(qn("w:name")): "".join(t.text for t in b.getparent().iter(qn("w:t")))
+             for b in pack_doc.element.iter(qn("w:bookmarkStart"))}
+    assert [marks[a] for a in anchors] == PACK_SECTIONS
 
 
 def test_scorecard_figures_equal_the_rollup(pack_doc, workbook):

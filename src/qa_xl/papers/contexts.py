@@ -40,7 +40,7 @@ from qa_xl.papers.sections import (
     risks_section,
     voice_section,
 )
-from qa_xl.papers.summary import summary_section
+from qa_xl.papers.summary import board_summary, summary_section
 
 # --------------------------------------------------------------------------------- contexts
 
@@ -87,8 +87,8 @@ def _pack_parts(data: _Data, drawing: ChartSlots, start: Starter
     programme, audits, voice = programme_section(data), audits_section(data), voice_section(data)
     actions, compliance = actions_section(data), compliance_section(data)
     context.update({
-        "summary": summary_section(data, groups, programme, risks, audits, voice, actions,
-                                   compliance),
+        "summary": summary_section(data, inds, groups, programme, risks, audits, voice,
+                                   actions, compliance),
         "scorecard": groups, "spc": spc, "spc_min_points": SPC_MIN_POINTS,
         "programme": programme, "risks": risks, "audits": audits, "voice": voice,
         "actions": actions, "compliance": compliance, "definitions": definitions_section(data),
@@ -98,25 +98,50 @@ def _pack_parts(data: _Data, drawing: ChartSlots, start: Starter
 
 def _board_parts(data: _Data, half: Period, drawing: ChartSlots, start: Starter
                  ) -> tuple[dict[str, Any], Callable[[], list[Chart]]]:
-    """The Board report's context: the same sections, shorter, for the half-year."""
-    inds = indicator_series(data)
-    groups = scorecard_section(data, inds, drawing)
+    """The Board report's context: the half-year's figures, a headline scorecard of the
+    indicators that matter (the rest in an appendix), its own summary, risks, the QA
+    programme and learning."""
+    from qa_xl.papers.board import figures_note, headlines, latest_quarter
+    from qa_xl.papers.spans import span_rollup
+
+    last = latest_quarter(data, half)
+    figures = span_rollup(data.returns, data.indicators, data.partners, half, last)
+    inds = indicator_series(data, figures)
+    why = headlines(data, inds)
+    groups = scorecard_section(data, [i for i in inds if i.id in why], drawing,
+                               span="half-year", why=why)
+    rest = scorecard_section(data, [i for i in inds if i.id not in why], drawing,
+                             span="half-year")
     risks = risks_section(data, drawing)
     pending = start(drawing.specs)
     board = _text(data.setting("board", "Board"))
     context = _common(data, half, "next_board_meeting", f"{board} performance report")
-    programme, audits, voice = programme_section(data), audits_section(data), voice_section(data)
-    actions, compliance = actions_section(data), compliance_section(data)
+    programme, actions = programme_section(data), actions_section(data)
     board_plan = [m for m in programme["forward_plan"] if m["meeting"] == board]
     context.update({
-        "quarter": str(data.quarter),
-        "summary": summary_section(data, groups, programme, risks, audits, voice, actions,
-                                   compliance),
-        "scorecard": groups, "risks": risks,
-        "programme": {**programme, "board_plan": board_plan},
-        "actions": actions, "voice": voice, "compliance": compliance,
+        "quarter": str(data.quarter), "figures_note": figures_note(half, last),
+        "summary": board_summary(data, str(half), inds, _merged(data.oba_order, groups, rest),
+                                 programme, risks, actions),
+        "scorecard": groups, "other_indicators": rest, "risks": risks,
+        "programme": {**programme, "board_plan": board_plan}, "actions": actions,
     })
     return context, pending
+
+
+def _merged(order: list[str], *parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Scorecard groups of the same OBA question put together (for the counts), in the
+    framework's order."""
+    from qa_xl.papers.scorecard import rag_counts
+
+    merged: dict[str, dict[str, Any]] = {}
+    for groups in parts:
+        for g in groups:
+            entry = merged.setdefault(g["question"], {**g, "rows": []})
+            entry["rows"] = entry["rows"] + g["rows"]
+    for entry in merged.values():
+        entry["counts"] = rag_counts(entry["rows"])
+    rank = {q: i for i, q in enumerate(order)}
+    return sorted(merged.values(), key=lambda g: rank.get(g["question"], len(rank)))
 
 
 def paper(workbook: str | Path | Store, kind: str, period: str | None,

@@ -384,10 +384,11 @@ _COMMON_NAMES = (
     "title", "partnership", "partnership_short", "committee", "committee_short", "board",
     "period", "period_dates", "meeting_date", "version", "protective_marking", "language",
     "generated_on", "as_at", "workbook", "summary", "scorecard", "risks", "programme",
-    "actions", "voice", "compliance",
+    "actions",
 )
-PACK_NAMES = frozenset((*_COMMON_NAMES, "spc", "spc_min_points", "audits", "definitions"))
-BOARD_NAMES = frozenset((*_COMMON_NAMES, "quarter"))
+PACK_NAMES = frozenset((*_COMMON_NAMES, "spc", "spc_min_points", "audits", "definitions",
+                        "voice", "compliance"))
+BOARD_NAMES = frozenset((*_COMMON_NAMES, "quarter", "figures_note", "other_indicators"))
 
 
 def context_paths(context: Any, path: str = "") -> set[str]:
