@@ -116,9 +116,10 @@ def _styles(doc) -> None:
         f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="18" w:space="8" '
         f'w:color="{HEADER_FILL}"/></w:pBdr>'))
     _paragraph_style(doc, "Subtitle", size=16, italic=False, colour=MUTED, after=18)
-    h1 = _paragraph_style(doc, "Heading 1", size=18, bold=True, colour=NAVY, before=0,
+    # no page break before a section: a forced break leaves the page before nearly empty
+    # whenever a section ends just past a page's end
+    h1 = _paragraph_style(doc, "Heading 1", size=18, bold=True, colour=NAVY, before=24,
                           after=12, keep_next=True)
-    h1.paragraph_format.page_break_before = True
     _paragraph_style(doc, "Heading 2", size=14, bold=True, colour=NAVY, before=16, after=6,
                      keep_next=True)
     _paragraph_style(doc, "Heading 3", size=12, bold=True, colour=INK, before=12, after=4,
@@ -241,17 +242,22 @@ class Builder:
 
     def table(self, loop: str, columns: list[tuple[str, str, float]], *, caption: str,
               fills: dict[int, str] | None = None, footer: list[str] | None = None,
-              middle: set[int] | frozenset[int] = frozenset()) -> None:
+              middle: set[int] | frozenset[int] = frozenset(),
+              note: tuple[str, str] | None = None) -> None:
         """A table whose header row repeats and whose body row repeats over ``loop``.
 
         ``columns`` are (header, cell text with tags, width mm); ``fills`` maps a column to
-        the context value holding its cell shading; ``footer`` is a fixed last row.
+        the context value holding its cell shading; ``footer`` is a fixed last row; ``note``
+        (condition, text) a second row per record, across the whole table, shown only when
+        the condition holds (the partners' commentary under an indicator).
         """
-        rows = 4 + (1 if footer else 0)
+        extra = 3 if note else 0
+        rows = 4 + extra + (1 if footer else 0)
         table = self.doc.add_table(rows=rows, cols=len(columns))
         table.style = self.doc.styles["Table Grid"]
         table.autofit = False
-        head, start, body, end = table.rows[:4]
+        head, start, body = table.rows[:3]
+        end = table.rows[3 + extra]
         for i, (header, text, _width) in enumerate(columns):
             _cell(head.cells[i], header, "Table heading", fill=HEADER_FILL)
             cell_text = (f"{{% cellbg {fills[i]} %}}" if fills and i in fills else "") + text
@@ -259,12 +265,21 @@ class Builder:
                   middle=i in middle)
             _cell(start.cells[i], f"{{%tr for {loop} %}}" if i == 0 else "", "Table text")
             _cell(end.cells[i], "{%tr endfor %}" if i == 0 else "", "Table text")
+            if note:
+                _cell(table.rows[3].cells[i], f"{{%tr if {note[0]} %}}" if i == 0 else "",
+                      "Table text")
+                _cell(table.rows[5].cells[i], "{%tr endif %}" if i == 0 else "", "Table text")
             if footer:
-                _cell(table.rows[4].cells[i], footer[i], "Table text", bold=True)
+                _cell(table.rows[-1].cells[i], footer[i], "Table text", bold=True)
+        _widths(table, [w for _, _, w in columns])
+        if note:
+            merged = table.rows[4].cells[0].merge(table.rows[4].cells[-1])
+            _cell(merged, note[1], "Table text")
+            for paragraph in body.cells[0].paragraphs:  # keep the record's two rows together
+                paragraph.paragraph_format.keep_with_next = True
         _repeat_header(head)
         for row in table.rows[1:]:
             _cant_split(row)
-        _widths(table, [w for _, _, w in columns])
         _describe(table, caption)
 
     def table_or(self, condition: str, empty: str, build) -> None:
@@ -395,22 +410,16 @@ SCORECARD_INTRO = (
     "The trend line shows every period reported, the target dashed.")
 
 
-def _scorecard_table(b: Builder, loop: str, landscape: bool, commentary: bool) -> None:
-    if landscape:
-        columns = [("Indicator", "{{ r.name }}", 58), ("Value", "{{ r.value }}", 19),
-                   ("Target", "{{ r.target }}", 18), ("RAG", "{{ r.rag }}", 18),
-                   ("Direction of travel", "{{ r.arrow }} {{ r.direction }}", 24),
-                   ("Trend", "{{ r.trend }}", 37), ("Partners reported", "{{ r.partners }}",
-                                                     20),
-                   ("Commentary from partners", "{{ r.commentary }}", 63)]
-        b.table(loop, columns if commentary else columns[:-1], caption="Scorecard",
-                fills={3: "r.rag_fill"}, middle={5})
-    else:
-        b.table(loop, [("Indicator", "{{ r.name }}", 58), ("Value", "{{ r.value }}", 18),
-                       ("Target", "{{ r.target }}", 17), ("RAG", "{{ r.rag }}", 18),
-                       ("Direction of travel", "{{ r.arrow }} {{ r.direction }}", 22),
-                       ("Trend", "{{ r.trend }}", 37)],
-                caption="Headline scorecard", fills={3: "r.rag_fill"}, middle={5})
+def _scorecard_table(b: Builder, loop: str) -> None:
+    """The scorecard, portrait: the partners' commentary in a row of its own under the
+    indicator's, when there is any."""
+    b.table(loop, [("Indicator", "{{ r.name }}", 48), ("Value", "{{ r.value }}", 17),
+                   ("Target", "{{ r.target }}", 16), ("RAG", "{{ r.rag }}", 15),
+                   ("Direction of travel", "{{ r.arrow }} {{ r.direction }}", 21),
+                   ("Trend", "{{ r.trend }}", 33), ("Partners reported", "{{ r.partners }}",
+                                                     20)],
+            caption="Scorecard", fills={3: "r.rag_fill"}, middle={5},
+            note=("r.commentary", "Partners' commentary: {{ r.commentary }}"))
 
 
 def _attention(b: Builder) -> None:
@@ -505,7 +514,6 @@ def build_pack() -> bytes:
         ("Improvements", "improvements", "No improvements recorded this quarter.")])
     _at_a_glance(b)
 
-    b.section_break(landscape=True)
     b.h1("Performance scorecard")
     b.p(SCORECARD_INTRO)
     b.tag("{%p for g in scorecard %}")
@@ -513,9 +521,8 @@ def build_pack() -> bytes:
     b.p("{{ g.description }} Green {{ g.counts.green }}, Amber {{ g.counts.amber }}, Red "
         "{{ g.counts.red }}, no target {{ g.counts.no_target }}, no data "
         "{{ g.counts.no_data }}.")
-    _scorecard_table(b, "r in g.rows", landscape=True, commentary=True)
+    _scorecard_table(b, "r in g.rows")
     b.tag("{%p endfor %}")
-    b.section_break(landscape=False)
 
     b.h1("Statistical process control")
     b.p("Statistical process control (SPC) separates ordinary ups and downs (common cause "
@@ -754,13 +761,13 @@ def build_board() -> bytes:
 def _board_table(b: Builder, loop: str, caption: str, why: bool) -> None:
     """The half-year's scorecard: why each headline is shown, or (in the appendix) how many
     partners reported."""
-    last = ("Why shown", "{{ r.why }}", 22) if why else (
-        "Partners reported", "{{ r.partners }}", 16)
+    last = ("Why shown", "{{ r.why }}", 26) if why else (
+        "Partners reported", "{{ r.partners }}", 20)
     b.table(loop, [("Indicator", "{{ r.name }}", 42 if why else 48),
                    ("Half-year", "{{ r.value }}", 17), ("Target", "{{ r.target }}", 16),
                    ("RAG", "{{ r.rag }}", 15),
                    ("Direction of travel", "{{ r.arrow }} {{ r.direction }}", 21),
-                   ("Trend", "{{ r.trend }}", 37), last],
+                   ("Trend", "{{ r.trend }}", 33), last],
             caption=caption, fills={3: "r.rag_fill"}, middle={5})
 
 

@@ -32,6 +32,8 @@ CheckOption = Annotated[Path | None, typer.Option(
     "--check-template", metavar="FILE.docx", help="Only check this template: list every name "
     "it uses that the paper does not provide (give WORKBOOK too to check the names inside "
     "loops).", dir_okay=False)]
+PdfOption = Annotated[bool, typer.Option(
+    "--pdf", help="Also write a tagged PDF (PDF/UA) beside the .docx, through LibreOffice.")]
 TodayOption = Annotated[dt.datetime | None, typer.Option(
     "--today", metavar="DATE", formats=["%Y-%m-%d", "%d/%m/%Y"], help="The date at which "
     "overdue activities, risks and actions are judged, as 2026-11-25 or 25/11/2026 (default: "
@@ -79,9 +81,17 @@ def _workbook(workbook: Path | None, command: str) -> Path:
     return workbook
 
 
+def _wrote(path: Path, pdf: bool) -> None:
+    from qa_xl.cli.console import out as console
+
+    console.print(f"Wrote {path}", markup=False)
+    if pdf:
+        console.print(f"Wrote {path.with_suffix('.pdf')}", markup=False)
+
+
 def pack(workbook: WorkbookArg = None, period: PeriodOption = None, out: OutOption = None,
          template: TemplateOption = None, check_template: CheckOption = None,
-         today: TodayOption = None) -> None:
+         today: TodayOption = None, pdf: PdfOption = False) -> None:
     """Write the quarterly Q&PC pack (Word) from the workbook and the pack template."""
     if check_template:
         _check(check_template, workbook, "pack", period, _day(today))
@@ -89,17 +99,16 @@ def pack(workbook: WorkbookArg = None, period: PeriodOption = None, out: OutOpti
     from qa_xl.papers import drawing
 
     drawing.warm_up()
-    from qa_xl.cli.console import out as console
     from qa_xl.papers import build_pack
 
     path = build_pack(_workbook(workbook, "pack"), period=period, out=out, template=template,
-                      today=_day(today))
-    console.print(f"Wrote {path}", markup=False)
+                      today=_day(today), pdf=pdf)
+    _wrote(path, pdf)
 
 
 def board(workbook: WorkbookArg = None, period: HalfOption = None, out: OutOption = None,
           template: TemplateOption = None, check_template: CheckOption = None,
-          today: TodayOption = None) -> None:
+          today: TodayOption = None, pdf: PdfOption = False) -> None:
     """Write the half-yearly Board performance report (Word) from the workbook and the Board
     report template."""
     if check_template:
@@ -108,12 +117,11 @@ def board(workbook: WorkbookArg = None, period: HalfOption = None, out: OutOptio
     from qa_xl.papers import drawing
 
     drawing.warm_up()
-    from qa_xl.cli.console import out as console
     from qa_xl.papers import build_board_report
 
     path = build_board_report(_workbook(workbook, "paper board"), period=period, out=out,
-                              template=template, today=_day(today))
-    console.print(f"Wrote {path}", markup=False)
+                              template=template, today=_day(today), pdf=pdf)
+    _wrote(path, pdf)
 
 
 def register(app: typer.Typer) -> None:

@@ -27,12 +27,13 @@ OKABE_ITO = {
 GREY = "#767676"  # 4.5:1 on white: the lightest grey that still reads as text
 DPI = 110
 MM_PER_INCH = 25.4
-TREND_MM = (34, 10)  # a sparkline in a scorecard row
+TREND_MM = (30, 9)  # a sparkline in a scorecard row
 SPARK_DPI = 220  # small pictures need more dots per inch to stay sharp
 SPC_MM = (160, 72)
 HEAT_MM = (120, 96)
 BAND_COLOURS = ("#CDE4F5", OKABE_ITO["yellow"], OKABE_ITO["orange"], OKABE_ITO["vermillion"],
                 OKABE_ITO["purple"])
+BAND_TINTS = ("#E3EFF9", "#FAF6C2", "#FBE2A8", "#F5C6B0", "#EDD3E3")  # the same, light
 LIKELIHOOD_WORDS = ("Rare", "Unlikely", "Possible", "Likely", "Almost certain")
 IMPACT_WORDS = ("Negligible", "Minor", "Moderate", "Major", "Catastrophic")
 PERIOD_WORDS = {"Q": ("quarter", "quarters"), "H": ("half-year", "half-years"),
@@ -190,11 +191,15 @@ def heat_alt(spec: HeatSpec) -> str:
             + "; ".join(parts) + ".")
 
 
-def band_colour(name: str, bands: Sequence[tuple[str, int, int]]) -> str:
-    """The colour of a band: lightest for the lowest scores."""
+def band_colour(name: str, bands: Sequence[tuple[str, int, int]], *,
+                tint: bool = False) -> str:
+    """The colour of a band: lightest for the lowest scores. ``tint`` gives the light shade
+    a table cell uses, on which dark text keeps a contrast above 7:1 (the heat map's strong
+    colours carry black text at 5:1 or more)."""
     ordered = [b[0] for b in sorted(bands, key=lambda b: b[1])]
     index = ordered.index(name) if name in ordered else 0
-    return BAND_COLOURS[min(index, len(BAND_COLOURS) - 1)]
+    colours = BAND_TINTS if tint else BAND_COLOURS
+    return colours[min(index, len(colours) - 1)]
 
 
 def band_of(score: int, bands: Sequence[tuple[str, int, int]]) -> str:

@@ -84,6 +84,7 @@ def _pack_parts(data: _Data, drawing: ChartSlots, start: Starter
     pending = start(drawing.specs)
     committee = _text(data.setting("committee", "Quality & Performance Committee"))
     context = _common(data, data.quarter, "next_qpc_meeting", f"{committee} pack")
+    context["subject"] = f"{context['committee_short']} pack, {data.quarter}"
     programme, audits, voice = programme_section(data), audits_section(data), voice_section(data)
     actions, compliance = actions_section(data), compliance_section(data)
     context.update({
@@ -116,6 +117,7 @@ def _board_parts(data: _Data, half: Period, drawing: ChartSlots, start: Starter
     pending = start(drawing.specs)
     board = _text(data.setting("board", "Board"))
     context = _common(data, half, "next_board_meeting", f"{board} performance report")
+    context["subject"] = f"{board} performance report, {half}"
     programme, actions = programme_section(data), actions_section(data)
     board_plan = [m for m in programme["forward_plan"] if m["meeting"] == board]
     context.update({

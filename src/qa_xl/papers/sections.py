@@ -139,7 +139,7 @@ def risks_section(data: _Data, drawing: ChartSlots) -> dict[str, Any]:
         rows.append({
             "id": _text(r.risk_id), "title": _text(r.title), "owner": _text(r.owner),
             "likelihood": _int(r.likelihood), "impact": _int(r.impact), "score": _int(score),
-            "band": band, "band_fill": charts.band_colour(band, bands).lstrip("#"),
+            "band": band, "band_fill": charts.band_colour(band, bands, tint=True).lstrip("#"),
             "change": _text(r.change), "arrow": _arrow(score, previous),
             "previous": "Not scored" if previous is None else str(int(previous)),
             "target": "Not set" if _num(r.target_score) is None else str(_int(r.target_score)),
@@ -150,7 +150,8 @@ def risks_section(data: _Data, drawing: ChartSlots) -> dict[str, Any]:
                           if 1 <= r["likelihood"] <= 5 and 1 <= r["impact"] <= 5), bands)
     changes = [r["change"] for r in rows]
     by_band = [{"band": name, "range": f"{low}-{high_}", "count": sum(
-        r["band"] == name for r in rows), "fill": charts.band_colour(name, bands).lstrip("#")}
+        r["band"] == name for r in rows),
+        "fill": charts.band_colour(name, bands, tint=True).lstrip("#")}
         for name, low, high_ in sorted(bands, key=lambda b: -b[1])]
     summary_text = (f"{_plural(len(rows), 'open risk')} on the register "
                     f"({len(summary) - len(rows)} closed): "

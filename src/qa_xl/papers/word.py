@@ -295,42 +295,49 @@ def _check_out(out: Path | str | None) -> None:
 
 
 def _build(workbook: str | Path | Store, kind: str, period: str | None, out: Path | None,
-           template: Path | None, today: dt.date | None) -> Path:
-    """Read, build the context, render while the charts are drawn, put the charts in, save."""
+           template: Path | None, today: dt.date | None, pdf: bool = False) -> Path:
+    """Read, build the context, render while the charts are drawn, put the charts in, save;
+    with ``pdf``, also the tagged PDF beside it (:func:`qa_xl.papers.pdf.write_pdf`)."""
     _check_out(out)
-    template_path = _template_path(template, PACK_TEMPLATE if kind == "pack" else
-                                   BOARD_TEMPLATE)
+    template_path = _template_path(template, TEMPLATES[kind])
     drawing.warm_up()  # the workers import matplotlib while the workbook is read
     try:
         data, context, covered, pending = paper(workbook, kind, period, today, drawing.start)
-        name = (f"QPC_pack_{covered.file_part}.docx" if kind == "pack"
-                else f"Board_report_{covered.file_part}.docx")
-        short = context["committee_short"] if kind == "pack" else context["board"]
-        what = "pack" if kind == "pack" else "performance report"
-        return render(template_path, context, _out_path(out, data.folder, name),
+        path = render(template_path, context, _out_path(out, data.folder, FILE_NAMES[kind].format(
+                          covered.file_part)),
                       title=context["title"], language=context["language"],
-                      subject=f"{short} {what}, {context['period']}",
+                      subject=context.get("subject", context["title"]),
                       author=context["partnership"], pictures=pending)
     finally:
         drawing.shut_down()
+    if pdf:
+        from qa_xl.papers.pdf import write_pdf
+
+        write_pdf(path)
+    return path
+
+
+FILE_NAMES = {"pack": "QPC_pack_{}.docx", "board": "Board_report_{}.docx"}
+TEMPLATES = {"pack": PACK_TEMPLATE, "board": BOARD_TEMPLATE}
 
 
 def build_pack(workbook: str | Path | Store, *, period: str | None = None,
                out: Path | None = None, template: Path | None = None,
-               today: dt.date | None = None) -> Path:
+               today: dt.date | None = None, pdf: bool = False) -> Path:
     """Write the quarterly Q&PC pack and return its path (default
     ``<workbook folder>/QPC_pack_<period>.docx``). ``today`` is the date at which overdue
-    activities, risks and actions are judged."""
-    return _build(workbook, "pack", period, out, template, today)
+    activities, risks and actions are judged; ``pdf`` also writes the tagged PDF beside it
+    (same name, ``.pdf``) through LibreOffice."""
+    return _build(workbook, "pack", period, out, template, today, pdf)
 
 
 def build_board_report(workbook: str | Path | Store, *, period: str | None = None,
                        out: Path | None = None, template: Path | None = None,
-                       today: dt.date | None = None) -> Path:
+                       today: dt.date | None = None, pdf: bool = False) -> Path:
     """Write the half-yearly Board performance report and return its path (default
     ``<workbook folder>/Board_report_<half-year>.docx``); ``period`` is a half-year such as
-    2026-27 H1 (a quarter means its half-year)."""
-    return _build(workbook, "board", period, out, template, today)
+    2026-27 H1 (a quarter means its half-year); ``pdf`` as for :func:`build_pack`."""
+    return _build(workbook, "board", period, out, template, today, pdf)
 
 
 # --------------------------------------------------------------------------- template check
@@ -383,8 +390,8 @@ def check_template(template: Path | str, context: dict[str, Any] | None = None, 
 _COMMON_NAMES = (
     "title", "partnership", "partnership_short", "committee", "committee_short", "board",
     "period", "period_dates", "meeting_date", "version", "protective_marking", "language",
-    "generated_on", "as_at", "workbook", "summary", "scorecard", "risks", "programme",
-    "actions",
+    "generated_on", "as_at", "workbook", "subject", "summary", "scorecard", "risks",
+    "programme", "actions",
 )
 PACK_NAMES = frozenset((*_COMMON_NAMES, "spc", "spc_min_points", "audits", "definitions",
                         "voice", "compliance"))
