@@ -488,6 +488,29 @@ def _forward_plan(b: Builder, loop: str, empty: str) -> None:
     b.tag("{%p endfor %}")
 
 
+def _provenance(b: Builder) -> None:
+    """Appendix: where every figure comes from, down to the partner, file and cell."""
+    b.h1("Appendix: where the figures come from")
+    b.p("For every indicator, the partners' figures behind it: the cell of the master "
+        "workbook that holds each one, the return file it was imported from (its name, the "
+        "first 12 characters of its sha256 fingerprint and when it was imported), who signed "
+        "the return off, and the rule that combined them. qa-xl explain WORKBOOK INDICATOR "
+        "prints the same trail for any indicator and period.")
+    b.tag("{%p for t in provenance %}")
+    b.p("{{ t.name }}, {{ t.period }}: {{ t.figure }}", "Heading 3")
+    b.p("{{ t.rule }}: {{ t.arithmetic }}", "Note")
+    b.table_or("t.sources", "No partner sent a figure.", lambda: b.table("s in t.sources", [
+        ("Partner", "{{ s.partner }}", 30), ("Period", "{{ s.period }}", 15),
+        ("Figure", "{{ s.figure }}{% if not s.counted %} (not counted: {{ s.note }})"
+                   "{% endif %}", 22),
+        ("Cell in the master", "{{ s.cell }}", 27),
+        ("Return file", "{{ s.file }}{% if s.sha256 %}, sha256 {{ s.sha256 }}{% endif %}", 40),
+        ("Imported", "{{ s.imported }}", 17), ("Signed off", "{{ s.signed_off }}", 19)],
+        caption="Where the figures come from"))
+    b.p("Expected but sent no figure: {{ t.missing }}.", "Note")
+    b.tag("{%p endfor %}")
+
+
 # ------------------------------------------------------------------------------ the pack
 
 def build_pack() -> bytes:
@@ -671,6 +694,7 @@ def build_pack() -> bytes:
         ("Measure", "{{ d.question }} {{ d.unit }}; {{ d.polarity }}; {{ d.frequency }}", 36),
         ("Target", "{{ d.target }}", 15), ("Definition", "{{ d.definition }}", 75)],
         caption="Indicator definitions")
+    _provenance(b)
     b.p("Produced from {{ workbook }} on {{ generated_on }}.", "Note")
     b.finish_contents()
     return _save(doc)
@@ -753,6 +777,7 @@ def build_board() -> bytes:
     b.tag("{%p else %}")
     b.p("Every indicator is in the headline scorecard.")
     b.tag("{%p endfor %}")
+    _provenance(b)
     b.p("Produced from {{ workbook }} on {{ generated_on }}.", "Note")
     b.finish_contents()
     return _save(doc)

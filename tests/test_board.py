@@ -90,7 +90,8 @@ def test_headline_scorecard_holds_what_matters_and_the_rest_is_in_the_appendix(r
     assert "Priority: The front door" in why["Contacts received"]
     assert "Children looked after" not in why
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
-    assert headings[-1] == "Appendix: the other indicators"
+    assert headings[-2:] == ["Appendix: the other indicators",
+                             "Appendix: where the figures come from"]
     appendix = _rows(document)
     assert "Children looked after" in appendix
 
@@ -99,7 +100,7 @@ def test_the_report_says_its_figures_are_the_half_year_s(report):
     _, document = report
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Every figure is for the half-year 2026-27 H1 (2026-27 Q1 and 2026-27 Q2)" in text
-    assert "latest figure" not in text.lower()
+    assert "latest figure for" not in text.lower()
     assert "2026-27 Q2" not in text.split("Every figure is for")[0].split("Reporting period")[0]
 
 

@@ -37,10 +37,11 @@ PACK_SECTIONS = [
     "Learning and improvement actions",
     "Partner return compliance",
     "Appendix: indicator definitions",
+    "Appendix: where the figures come from",
 ]
 BOARD_SECTIONS = ["Summary for the Board", "Headline scorecard", "Key risks",
                   "Quality assurance programme", "Learning and improvement",
-                  "Appendix: the other indicators"]
+                  "Appendix: the other indicators", "Appendix: where the figures come from"]
 HOSTILE = "{{ 7*7 }} {% if true %}yes{% endif %} <b>bold</b> & \x07bell\ttab"
 
 

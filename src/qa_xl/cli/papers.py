@@ -133,3 +133,6 @@ def register(app: typer.Typer) -> None:
                         short_help="Other papers: the Board report.")
     paper.command("board", short_help="Write the half-yearly Board report (Word).")(board)
     app.add_typer(paper, name="paper")
+    from qa_xl.cli import explain
+
+    explain.register(app)  # reads what the papers read: registered with them

@@ -30,6 +30,7 @@ from qa_xl.papers.data import (
 if TYPE_CHECKING:
     from qa_xl.workbook.store import Store
 from qa_xl.papers.drawing import shut_down, start as start_drawing
+from qa_xl.papers.provenance import appendix
 from qa_xl.papers.scorecard import indicator_series, scorecard_section, spc_section
 from qa_xl.papers.sections import (
     actions_section,
@@ -93,6 +94,7 @@ def _pack_parts(data: _Data, drawing: ChartSlots, start: Starter
         "scorecard": groups, "spc": spc, "spc_min_points": SPC_MIN_POINTS,
         "programme": programme, "risks": risks, "audits": audits, "voice": voice,
         "actions": actions, "compliance": compliance, "definitions": definitions_section(data),
+        "provenance": appendix(data, inds),
     })
     return context, pending
 
@@ -126,6 +128,7 @@ def _board_parts(data: _Data, half: Period, drawing: ChartSlots, start: Starter
                                  programme, risks, actions),
         "scorecard": groups, "other_indicators": rest, "risks": risks,
         "programme": {**programme, "board_plan": board_plan}, "actions": actions,
+        "provenance": appendix(data, inds),
     })
     return context, pending
 

@@ -391,7 +391,7 @@ _COMMON_NAMES = (
     "title", "partnership", "partnership_short", "committee", "committee_short", "board",
     "period", "period_dates", "meeting_date", "version", "protective_marking", "language",
     "generated_on", "as_at", "workbook", "subject", "summary", "scorecard", "risks",
-    "programme", "actions",
+    "programme", "actions", "provenance",
 )
 PACK_NAMES = frozenset((*_COMMON_NAMES, "spc", "spc_min_points", "audits", "definitions",
                         "voice", "compliance"))
