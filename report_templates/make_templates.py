@@ -561,24 +561,45 @@ def build_pack() -> bytes:
         b.p(rule, "List Bullet")
     b.p("Points are marked ▲ special cause improvement, ▼ special cause concern, ◆ unusual "
         "where no direction is better, and ● common cause; process limits are dotted and the "
-        "target dash-dotted. Assurance says whether the target will be met: consistently "
-        "(it lies outside the limits on the good side), never without change (outside on the "
-        "bad side), or hit and miss (between the limits). Charts are drawn for indicators "
-        "with at least {{ spc_min_points }} figures.")
+        "target dash-dotted. A percentage's limits are kept within 0% to 100%, a count's at 0 "
+        "or more. Assurance says whether the target will be met: consistently (it lies "
+        "outside the limits on the good side), never without change (outside on the bad "
+        "side), or hit and miss (between the limits). Where the process changed, the "
+        "limits are recalculated from that period (the officer records it, with the reason, "
+        "on the Config sheet); a dashed line marks it on the chart. Charts are drawn for "
+        "indicators with at least {{ spc_min_points }} figures.")
+    b.p("The verdicts at a glance", "Heading 2")
+    b.p("The icons follow Making Data Count: H or L in blue is special cause improvement "
+        "(higher or lower), in orange special cause concern, in purple unusual where no "
+        "direction is better; ~ in grey is common cause. For assurance, P in blue is "
+        "consistently passing the target, F in orange consistently failing, ? in grey hit "
+        "and miss, and – not assessed.")
     b.tag("{%p if spc %}")
     b.table("s in spc", [
-        ("Indicator", "{{ s.name }}", 46), ("Figures", "{{ s.points }}", 17),
-        ("Latest", "{{ s.latest }}", 16), ("Mean", "{{ s.mean }}", 16),
-        ("Process limits", "{{ s.limits }}", 25), ("Variation", "{{ s.variation }}", 27),
-        ("Assurance", "{{ s.assurance }}", 23)], caption="SPC verdicts")
+        ("Indicator", "{{ s.name }}", 48), ("Figures", "{{ s.points }}", 18),
+        ("Latest", "{{ s.latest }}", 16), ("Process limits", "{{ s.limits }}", 24),
+        ("Variation", "{{ s.variation_icon }}\n{{ s.variation }}", 34),
+        ("Assurance", "{{ s.assurance_icon }}\n{{ s.assurance }}", 30)],
+        caption="SPC verdicts")
+    b.tag("{%p endif %}")
+    b.tag("{%p if spc_short %}")
+    b.p("Not charted yet", "Heading 3")
+    b.p("With fewer than {{ spc_min_points }} figures the process limits are not reliable, so "
+        "these indicators have no chart yet:")
+    b.table("x in spc_short", [("Indicator", "{{ x.name }}", 130),
+                                ("Figures so far", "{{ x.points }}", 40)],
+            caption="Indicators not charted yet")
+    b.tag("{%p endif %}")
     b.tag("{%p for s in spc %}")
     b.p("{{ s.name }}", "Heading 3")
     b.figure("{{ s.chart }}", "{{ s.chart_alt }}")
-    b.tag("{%p endfor %}")
-    b.tag("{%p else %}")
-    b.p("No indicator has {{ spc_min_points }} or more figures yet, so no SPC chart is shown: "
-        "with fewer points the process limits are not reliable.")
+    b.tag("{%p if s.rebases %}")
+    b.p("Limits recalculated {% for r in s.rebases %}from {{ r.period }} ({{ r.reason }})"
+        "{% if not loop.last %}; {% endif %}{% endfor %}. {{ s.rebase_note }}", "Note")
     b.tag("{%p endif %}")
+    b.tag("{%p else %}")
+    b.p("No indicator has {{ spc_min_points }} or more figures yet, so no SPC chart is shown.")
+    b.tag("{%p endfor %}")
 
     b.h1("QA programme: progress and forward plan")
     b.p("{{ programme.summary }}")

@@ -80,7 +80,7 @@ def _pack_parts(data: _Data, drawing: ChartSlots, start: Starter
     that the charts are drawn while the rest is."""
     inds = indicator_series(data)
     groups = scorecard_section(data, inds, drawing)
-    spc = spc_section(inds, drawing)
+    spc, spc_short = spc_section(data, inds, drawing)
     risks = risks_section(data, drawing)
     pending = start(drawing.specs)
     committee = _text(data.setting("committee", "Quality & Performance Committee"))
@@ -91,7 +91,8 @@ def _pack_parts(data: _Data, drawing: ChartSlots, start: Starter
     context.update({
         "summary": summary_section(data, inds, groups, programme, risks, audits, voice,
                                    actions, compliance),
-        "scorecard": groups, "spc": spc, "spc_min_points": SPC_MIN_POINTS,
+        "scorecard": groups, "spc": spc, "spc_short": spc_short,
+        "spc_min_points": SPC_MIN_POINTS,
         "programme": programme, "risks": risks, "audits": audits, "voice": voice,
         "actions": actions, "compliance": compliance, "definitions": definitions_section(data),
         "provenance": appendix(data, inds),

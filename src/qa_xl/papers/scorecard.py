@@ -10,9 +10,12 @@ from typing import Any
 from qa_xl.papers import charts
 from qa_xl.papers.charts import (
     ChartSlots,
+    IconSpec,
     SpcSpec,
     TrendSpec,
+    clipped,
     format_value,
+    icon_alt,
 )
 from qa_xl.papers.data import (
     ASSURANCE_WORDS,
@@ -235,34 +238,119 @@ def scorecard_section(data: _Data, inds: list[Indicator], drawing: ChartSlots, *
     return out
 
 
-def spc_section(inds: list[Indicator], drawing: ChartSlots) -> list[dict[str, Any]]:
-    """SPC charts for indicators with at least 12 figures (fewer give unreliable limits)."""
+REBASE_KEY = "spc_rebase_"
+_REBASE_ITEM = re.compile(r"\s*(?P<period>\d{4}\s*[-/]\s*\d{2,4}\s*[QqHh]\s*\d)\s*:?\s*"
+                          r"(?P<reason>.*?)\s*(?=;\s*\d{4}\s*[-/]|$)", re.S)
+
+
+def rebase_settings(data: _Data) -> dict[str, list[tuple[str, str, str]]]:
+    """The officer's recalculation points from the Config sheet: a setting
+    ``spc_rebase_<indicator_id>`` whose value is "2025-26 Q1: the reason" (several joined
+    by ";"). indicator_id -> [(period, reason, cell)]. A period that cannot be read, or a
+    missing reason, is a data error naming the Config cell."""
+    from qa_xl.core.errors import DataError
+    from qa_xl.core.periods import Period, PeriodError
+
+    config = data.config_table
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    known = set(data.indicators["indicator_id"].dropna())
+    for row, key, value in zip(config.df.index, config.df["key"], config.df["value"]):
+        key = _text(key)
+        if not key.startswith(REBASE_KEY) or not _text(value):
+            continue
+        cell = config.cell("value", row)
+        ind_id = key.removeprefix(REBASE_KEY)
+        if ind_id not in known:
+            raise DataError(f"the setting {key} names no indicator on the Indicators sheet",
+                            file=data.label, sheet="Config", cell=config.cell("key", row),
+                            action="write spc_rebase_ followed by an indicator_id, e.g. "
+                            "spc_rebase_mash_contacts")
+        for match in _REBASE_ITEM.finditer(_text(value)):
+            if not match.group("period"):
+                continue
+            try:
+                period = str(Period.typed(match.group("period")))
+            except PeriodError as exc:
+                raise DataError(f"{key}: {exc}", file=data.label, sheet="Config", cell=cell,
+                                action="write each point as 2025-26 Q1: the reason") from exc
+            reason = match.group("reason").strip(" ;")
+            if not reason:
+                raise DataError(f"{key}: the recalculation from {period} gives no reason",
+                                file=data.label, sheet="Config", cell=cell,
+                                action="say why the process changed, e.g. 2025-26 Q1: the "
+                                "MASH began to take police contacts")
+            out.setdefault(ind_id, []).append((period, reason, cell))
+        if ind_id not in out:
+            raise DataError(f"{key} holds no recalculation point", file=data.label,
+                            sheet="Config", cell=cell, action="write 2025-26 Q1: the reason "
+                            "(several separated by ;)")
+    return out
+
+
+def _rebase_points(data: _Data, ind: Indicator, wanted: list[tuple[str, str, str]]
+                   ) -> tuple[tuple[int, str], ...]:
+    from qa_xl.core.errors import DataError
+
+    points = []
+    for period, reason, cell in wanted:
+        if period not in ind.labels[1:]:
+            raise DataError(
+                f"spc_rebase_{ind.id}: {period} is not a period of the chart after its first "
+                f"({ind.labels[1] if len(ind.labels) > 1 else ind.labels[0]} to "
+                f"{ind.labels[-1]})", file=data.label, sheet="Config", cell=cell,
+                action="give a period the indicator has a figure for, after the first")
+        points.append((ind.labels.index(period), reason))
+    return tuple(sorted(set(points)))
+
+
+def spc_section(data: _Data, inds: list[Indicator], drawing: ChartSlots
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """SPC charts for indicators with at least 12 figures (fewer give unreliable limits),
+    with the officer's recalculation points; and the indicators not charted, with how many
+    figures they have."""
     from qa_xl.papers.spc import xmr
 
-    out = []
+    rebases = rebase_settings(data)
+    out, short = [], []
     for ind in inds:
         if ind.points < SPC_MIN_POINTS:
+            short.append({"id": ind.id, "name": ind.name,
+                          "points": _period_count(ind.labels, ind.points)})
             continue
+        rebase = _rebase_points(data, ind, rebases.get(ind.id, []))
         spec = SpcSpec(ind.name, tuple(ind.labels), tuple(ind.values), ind.unit,
-                       ind.improvement, ind.target)
-        result = xmr(ind.values, improvement=ind.improvement, target=ind.target)
+                       ind.improvement, ind.target, rebase)
+        result = xmr(ind.values, improvement=ind.improvement, target=ind.target,
+                     rebase_at=spec.rebase_at)
         seg = result.segments[-1]
         special = [c for c in ("improvement", "concern", "neither") if result.count(c)]
+        since = [{"period": ind.labels[i], "reason": reason} for i, reason in rebase]
+        note = ""
+        if rebase and seg.n_values < SPC_MIN_POINTS:
+            note = (f"The limits since {ind.labels[seg.start]} rest on "
+                    f"{_period_count(ind.labels, seg.n_values)}, fewer than the "
+                    f"{SPC_MIN_POINTS} that reliable limits need: read them with care.")
+        variation = result.variation_icon
+        assurance = result.assurance_icon or "none"
         out.append({
             "id": ind.id, "name": ind.name, "question": ind.question,
             "points": _period_count(ind.labels, ind.points),
             "latest": ind.fmt(ind.value), "mean": ind.fmt(seg.mean),
-            "limits": f"{ind.fmt(seg.lpl)} to {ind.fmt(seg.upl)}",
+            "limits": f"{ind.fmt(clipped(seg.lpl, ind.unit))} to "
+                      f"{ind.fmt(clipped(seg.upl, ind.unit))}",
             "target": ind.fmt(ind.target, "No target"),
             "variation": VARIATION_WORDS.get(result.variation, result.variation),
             "variation_text": result.variation_text,
+            "variation_icon": drawing.add(IconSpec(variation), icon_alt(variation)),
             "assurance": ASSURANCE_WORDS.get(result.assurance, result.assurance),
             "assurance_text": result.assurance_text,
+            "assurance_icon": drawing.add(IconSpec(assurance), icon_alt(assurance)),
             "special": ", ".join(f"{result.count(c)} {c if c != 'neither' else 'unusual'}"
                                  for c in special) or "No special cause",
+            "rebases": since, "rebase_note": note,
             "chart": drawing.add(spec, alt := charts.spc_alt(spec, result)), "chart_alt": alt,
         })
-    return out
+    return out, short
 
 
 def _period_count(labels: list[str], count: int) -> str:

@@ -393,7 +393,8 @@ _COMMON_NAMES = (
     "generated_on", "as_at", "workbook", "subject", "summary", "scorecard", "risks",
     "programme", "actions", "provenance",
 )
-PACK_NAMES = frozenset((*_COMMON_NAMES, "spc", "spc_min_points", "audits", "definitions",
+PACK_NAMES = frozenset((*_COMMON_NAMES, "spc", "spc_short", "spc_min_points", "audits",
+                        "definitions",
                         "voice", "compliance"))
 BOARD_NAMES = frozenset((*_COMMON_NAMES, "quarter", "figures_note", "other_indicators"))
 
