@@ -1,4 +1,5 @@
-"""Regenerate qpc_pack.docx and board_report.docx, the docxtpl templates of the papers.
+"""Regenerate the docxtpl templates of the papers: qpc_pack.docx, board_report.docx,
+yearly_report.docx and programme_review.docx.
 
     python report_templates/make_templates.py
 
@@ -817,6 +818,175 @@ def _board_table(b: Builder, loop: str, caption: str, why: bool) -> None:
             caption=caption, fills={3: "r.rag_fill"}, middle={5})
 
 
+# ------------------------------------------------------------------------ the yearly report
+
+def build_yearly() -> bytes:
+    """The yearly report: for families and professionals, in plain words."""
+    doc = _new_document("{{ partnership_short }} yearly report {{ year }}")
+    b = Builder(doc)
+    b.p("{{ partnership }}", "Subtitle")
+    b.p("Keeping children safe: our year {{ year }}", "Title")
+    b.p("The yearly report of the safeguarding partners", "Subtitle")
+    b.p("{{ coverage }}", "Cover detail", bold_label="This report covers: ")
+    b.p("{{ generated_on }}", "Cover detail", bold_label="Published: ")
+    b.p()
+    b.p("This report is for children, families and everyone who works with them. It tells "
+        "you what the partners who keep children safe here did in {{ year }}, what "
+        "difference it made, what we learned, where we did not do well enough and what we "
+        "will do next. The police, health services, the council, schools and other "
+        "organisations are partners in this work.", bold_label="About this report. ")
+    b.p("The figures come from the partners' own records, brought together in "
+        "{{ workbook }}. Each chart is described in the words around it.", "Note")
+    b.doc.add_page_break()
+    b.contents()
+
+    b.h1("The year at a glance")
+    b.bullets("x in glance", "{{ x }}", "There is nothing to report for this year yet.")
+
+    b.h1("Our priorities and how far we have got")
+    b.p("We choose parts of our work to check on, such as domestic abuse or early help. For "
+        "each one we take five steps:")
+    for number, step in enumerate(("we choose it as a priority;",
+                                   "we say what good looks like;",
+                                   "we find out what we already know;",
+                                   "we find out what else we need to know;",
+                                   "we plan how we will check on it."), start=1):
+        b.p(f"Step {number}: {step}", "List Bullet")
+    b.table("a in priorities", [
+        ("Part of our work", "{{ a.area }}", 48), ("Priority", "{{ a.priority }}", 18),
+        ("Steps taken", "{{ a.steps }}", 18), ("How far we have got", "{{ a.progress }}", 86)],
+        caption="Priorities and progress")
+
+    b.h1("Are children and families better off?")
+    b.p("{{ impact_summary }}")
+    b.tag("{%p for m in impact %}")
+    b.p("{{ m.name }}", "Heading 3")
+    b.p("{{ m.text }}")
+    b.figure("{{ m.chart }}", "{{ m.chart_alt }}")
+    b.tag("{%p endfor %}")
+
+    b.h1("What we learned from reviews and audits")
+    b.p("{{ learning.summary }}")
+    b.table_or("learning.audits", "No audit met this year.", lambda: b.table(
+        "h in learning.audits", [
+            ("Audit", "{{ h.id }}", 32), ("When", "{{ h.date }}", 26),
+            ("What it looked at", "{{ h.theme }}", 56), ("Cases", "{{ h.cases }}", 18),
+            ("Good or better", "{{ h.good_share }}", 38)], caption="Audits this year"))
+    b.p("What our audits keep finding", "Heading 2")
+    b.bullets("t in learning.themes", "{{ t }}", "No problem came up again and again.")
+    b.p("What our reviews found", "Heading 2")
+    b.bullets("r in learning.reviews", "{{ r.title }} ({{ r.date }}): {{ r.findings }}",
+              "No review reported findings this year.")
+    b.p("What changed because of what we learned", "Heading 2")
+    b.bullets("a in learning.impact", "{{ a.action }} {{ a.evidence }}",
+              "No finished action has recorded what changed yet.")
+
+    b.h1("What children and families told us")
+    b.p("{{ voice.summary }} We ask three questions: did we listen to you, did we treat you "
+        "with respect, and did we make a difference to keeping you safe and well? We do not "
+        "show a figure when fewer than five people answered, so that no one can be "
+        "recognised.")
+    b.table_or("voice.questions", "No answers were recorded this year.", lambda: b.table(
+        "q in voice.questions", [
+            ("Question", "{{ q.question }}", 80), ("Answers", "{{ q.answered }}", 26),
+            ("Said yes", "{{ q.yes }}", 30), ("The year before", "{{ q.yes_before }}", 34)],
+        caption="What children and families told us"))
+    b.p("In their words", "Heading 2")
+    b.tag("{%p for s in voice.stories %}")
+    b.p("“{{ s.story }}”", "Quote")
+    b.p("Told to {{ s.partner }}", "Caption")
+    b.tag("{%p else %}")
+    b.p("No stories were recorded this year.")
+    b.tag("{%p endfor %}")
+    b.p("What changed because of it", "Heading 2")
+    b.bullets("a in voice.changed", "{{ a.action }} ({{ a.status }}). What changed: "
+              "{{ a.evidence }}", "No action has come from what children and families told "
+              "us yet.")
+
+    b.h1("Where we made little or no progress")
+    b.bullets("x in little_progress", "{{ x }}", "We made progress in every area we measure.")
+
+    b.h1("How we checked on our work")
+    b.p("{{ programme.summary }}")
+    b.table_or("programme.by_type", "There is no plan of checks yet.", lambda: b.table(
+        "t in programme.by_type", [
+            ("Kind of check", "{{ t.type }}", 74), ("Planned", "{{ t.activities }}", 24),
+            ("Took place", "{{ t.ran }}", 24), ("Late or missed", "{{ t.slipped }}", 24),
+            ("Never done yet", "{{ t.no_record }}", 24)], caption="Checks against the plan"))
+
+    b.h1("Section 11 and Section 175/157 self-assessments")
+    b.p("{{ self_assessment.summary }}")
+
+    b.h1("What we will do in {{ next_year }}")
+    b.bullets("x in next_priorities", "{{ x }}", "We will keep checking on all our work.")
+
+    b.h1("Words we use")
+    b.table("w in glossary", [("Word", "{{ w.word }}", 50), ("What it means",
+                                                               "{{ w.meaning }}", 120)],
+            caption="Words we use")
+    b.p("Produced from {{ workbook }} on {{ generated_on }}.", "Note")
+    b.finish_contents()
+    return _save(doc)
+
+
+# ----------------------------------------------------------- the review of the QA programme
+
+def build_review() -> bytes:
+    """The committee's annual review of the QA programme and the next year's proposed."""
+    doc = _new_document("{{ committee_short }}: review of the QA programme, {{ year }}")
+    b = Builder(doc)
+    _cover(b, "Review of the QA programme", "{{ year }}, and the programme proposed for "
+           "{{ next_year }}", "Meeting: ",
+           "Each year the {{ committee }} reviews the quality assurance programme and agrees "
+           "the programme for the following year, prioritising the content areas. This "
+           "paper sets out what each kind of activity did in {{ year }}, the content areas "
+           "with no indicator or no QA activity, and the programme proposed for "
+           "{{ next_year }}.")
+
+    b.h1("Summary and decision")
+    b.p("{{ summary }}")
+    b.p("{{ decision }}", bold_label="Decision: ")
+    b.p("Proposed additions", "Heading 2")
+    b.bullets("x in additions", "{{ x }}", "No addition is proposed.")
+
+    b.h1("The year by type of activity")
+    b.table("t in by_type", [
+        ("Type of activity", "{{ t.type }}", 38), ("Activities", "{{ t.activities }}", 17),
+        ("Ran", "{{ t.ran }}", 11), ("Slipped", "{{ t.slipped }}", 15),
+        ("No record", "{{ t.no_record }}", 15), ("Findings reported", "{{ t.findings }}", 48),
+        ("Actions raised", "{{ t.actions_words }}", 26)], caption="The year by type")
+
+    b.h1("Every activity")
+    b.table("a in activities", [
+        ("Activity", "{{ a.title }}", 50), ("Type", "{{ a.type }}", 34),
+        ("Frequency", "{{ a.frequency }}", 20), ("Last done", "{{ a.last_done }}", 20),
+        ("Outcome", "{{ a.outcome }}", 24), ("Next due", "{{ a.next_due }}", 22)],
+        caption="Every activity in the year")
+
+    b.h1("Content areas without an indicator or a QA activity")
+    b.p("An area has no QA activity when no multi-agency audit in {{ year }} had it as its "
+        "theme and no activity that ran names it.")
+    b.p("No QA activity in {{ year }}", "Heading 2")
+    b.bullets("g in no_activity", "{{ g.area }} ({{ g.priority }} priority)",
+              "Every content area had some QA activity.")
+    b.p("No indicator in the performance dataset", "Heading 2")
+    b.bullets("g in no_indicator", "{{ g.area }} ({{ g.priority }} priority)",
+              "Every content area has at least one indicator.")
+
+    b.h1("Proposed programme for {{ next_year }}")
+    b.p("Each activity of the timetable with its next due date and the dates it falls due in "
+        "{{ next_year }}, for the committee to agree.")
+    b.table("p in proposed", [
+        ("Activity", "{{ p.title }}", 46), ("Lead", "{{ p.lead }}", 28),
+        ("Frequency", "{{ p.frequency }}", 20), ("Reports to", "{{ p.route }}", 18),
+        ("Next due", "{{ p.next_due }}{% if p.note %} ({{ p.note }}){% endif %}", 22),
+        ("Due in {{ next_year }}", "{{ p.due_in_year }}", 36)],
+        caption="Proposed programme")
+    b.p("Produced from {{ workbook }} on {{ generated_on }}.", "Note")
+    b.finish_contents()
+    return _save(doc)
+
+
 def _save(doc) -> bytes:
     """The document as bytes, with fixed zip entry dates so that the file only changes when
     this script does."""
@@ -839,7 +1009,9 @@ def _save(doc) -> bytes:
 
 
 def main() -> None:
-    for name, build in (("qpc_pack.docx", build_pack), ("board_report.docx", build_board)):
+    for name, build in (("qpc_pack.docx", build_pack), ("board_report.docx", build_board),
+                        ("yearly_report.docx", build_yearly),
+                        ("programme_review.docx", build_review)):
         (HERE / name).write_bytes(build())
         print(f"Wrote {HERE / name}")
 

@@ -12,6 +12,19 @@ from pathlib import Path
 from docx.oxml.ns import qn
 
 WHITE, BLACK = "FFFFFF", "000000"
+# Python's words, which must never reach a committee or a family
+PYTHON_WORDS = re.compile(r"\b(None|nan|NaN|NaT|True|False)\b|<NA>|\b1 (quarters|periods|"
+                          r"partners|activities|actions|risks|indicators|gradings|audits|cases|"
+                          r"figures|returns|years|measures|checks|months|days)\b")
+
+
+def document_text(document) -> str:
+    """Every paragraph and table cell of the body, headers and footers."""
+    texts = [p.text for p in document.paragraphs]
+    texts += [c.text for t in document.tables for row in t.rows for c in row.cells]
+    for section in document.sections:
+        texts += [p.text for p in section.header.paragraphs + section.footer.paragraphs]
+    return "\n".join(texts)
 
 
 def luminance(hex_colour: str) -> float:

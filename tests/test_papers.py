@@ -675,3 +675,11 @@ def test_no_page_left_nearly_empty(which, request):
     assert len(fill) > 5
     nearly_empty = [page for page, share in enumerate(fill[1:-1], start=2) if share < 0.3]
     assert nearly_empty == [], fill
+
+
+@pytest.mark.parametrize("which", ["pack", "board"])
+def test_no_python_words_reach_the_committee(which, request):
+    from accessibility import PYTHON_WORDS, document_text
+
+    text = document_text(docx.Document(request.getfixturevalue(which)))
+    assert not PYTHON_WORDS.findall(text), PYTHON_WORDS.findall(text)[:5]

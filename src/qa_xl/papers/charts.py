@@ -31,6 +31,7 @@ TREND_MM = (27.94, 8.89)  # a sparkline in a scorecard row: 1.1 x 0.35 inches, w
 SPARK_DPI = 220  # small pictures need more dots per inch to stay sharp
 SPC_MM = (160, 72)
 ICON_MM = (7, 7)  # a Making Data Count style icon in the SPC summary table
+BARS_MM = (90, 45)  # a measure year by year, in the yearly report
 HEAT_MM = (120, 96)
 BAND_COLOURS = ("#CDE4F5", OKABE_ITO["yellow"], OKABE_ITO["orange"], OKABE_ITO["vermillion"],
                 OKABE_ITO["purple"])
@@ -122,6 +123,18 @@ class SpcSpec:
 
 
 @dataclass(frozen=True)
+class BarSpec:
+    """A measure year by year (the yearly report): one bar per year, its figure written on
+    it, the target as a dashed line."""
+
+    name: str
+    labels: tuple[str, ...]
+    values: tuple[float | None, ...]
+    unit: str
+    target: float | None = None
+
+
+@dataclass(frozen=True)
 class IconSpec:
     """A Making Data Count style icon: ``kind`` is a variation icon (common_cause,
     improvement_high, improvement_low, concern_high, concern_low, neutral_high, neutral_low)
@@ -139,7 +152,7 @@ class HeatSpec:
     bands: tuple[tuple[str, int, int], ...]
 
 
-Spec = TrendSpec | SpcSpec | HeatSpec | IconSpec
+Spec = TrendSpec | SpcSpec | HeatSpec | IconSpec | BarSpec
 
 # What each icon shows: (fill, letter, letter colour, words for the alt text). The letter is
 # black on the light fills and white on the dark ones, 4.5:1 or more either way.
@@ -243,6 +256,15 @@ def spc_alt(spec: SpcSpec, result: Any) -> str:
             f"Assurance: {result.assurance_text}.")
 
 
+def bars_alt(spec: BarSpec) -> str:
+    """'Bar chart of X by year: 60.2% in 2024-25, 62.9% in 2025-26; the aim is 75.0%.'"""
+    shown = [f"{format_value(v, spec.unit, missing='no figure')} in {label}"
+             for label, v in zip(spec.labels, spec.values)]
+    aim = (f"; the target is {format_value(spec.target, spec.unit)}"
+           if spec.target is not None else "")
+    return f"Bar chart of {spec.name} by year: {', '.join(shown) or 'no figures'}{aim}."
+
+
 def heat_alt(spec: HeatSpec) -> str:
     """Every occupied cell of the matrix, highest score first, with its risks and band."""
     if not spec.risks:
@@ -279,14 +301,16 @@ def band_of(score: int, bands: Sequence[tuple[str, int, int]]) -> str:
 
 def size_of(spec: Spec) -> tuple[float, float]:
     """The width and height (mm) a chart is drawn for."""
-    return {TrendSpec: TREND_MM, SpcSpec: SPC_MM, HeatSpec: HEAT_MM, IconSpec: ICON_MM}[
-        type(spec)]
+    return {TrendSpec: TREND_MM, SpcSpec: SPC_MM, HeatSpec: HEAT_MM, IconSpec: ICON_MM,
+            BarSpec: BARS_MM}[type(spec)]
 
 
 def title_of(spec: Spec) -> str:
     """A short title for the picture (Word shows it with the alt text)."""
     if isinstance(spec, HeatSpec):
         return "Risk heat map"
+    if isinstance(spec, BarSpec):
+        return f"Year by year: {spec.name}"
     if isinstance(spec, IconSpec):
         return "Assurance icon" if spec.kind in ("pass", "fail", "inconsistent", "none") \
             else "Variation icon"

@@ -150,13 +150,49 @@ def _merged(order: list[str], *parts: list[dict[str, Any]]) -> list[dict[str, An
     return sorted(merged.values(), key=lambda g: rank.get(g["question"], len(rank)))
 
 
+def _yearly_parts(data: _Data, year: Period, drawing: ChartSlots, start: Starter
+                  ) -> tuple[dict[str, Any], Callable[[], list[Chart]]]:
+    """The yearly report's context: what the partnership did in the year and the difference
+    it made, for families and professionals."""
+    from qa_xl.papers.yearly import yearly_parts
+
+    parts = yearly_parts(data, year, drawing)
+    pending = start(drawing.specs)
+    partnership = _text(data.setting("partnership", data.label))
+    context = _common(data, year, "next_board_meeting", f"{partnership} yearly report")
+    context["subject"] = f"Yearly report, {year}"
+    # a report to publish: Config's public_marking (OFFICIAL unless the officer says)
+    context["protective_marking"] = _text(data.setting("public_marking", "OFFICIAL"))
+    context.update(parts)
+    return context, pending
+
+
+def _review_parts(data: _Data, year: Period, drawing: ChartSlots, start: Starter
+                  ) -> tuple[dict[str, Any], Callable[[], list[Chart]]]:
+    """The annual review of the QA programme, with the next year's programme proposed."""
+    from qa_xl.papers.programme_review import programme_review_parts
+
+    parts = programme_review_parts(data, year)
+    pending = start(drawing.specs)
+    committee = _text(data.setting("committee", "Quality & Performance Committee"))
+    context = _common(data, year, "next_qpc_meeting", "Review of the QA programme")
+    context["subject"] = f"{committee}: review of the QA programme, {year}"
+    context.update(parts)
+    return context, pending
+
+
+KINDS = ("pack", "board", "yearly", "programme_review")
+
+
 def paper(workbook: str | Path | Store, kind: str, period: str | None,
            today: dt.date | None, start: Starter
            ) -> tuple[_Data, dict[str, Any], Period, Callable[[], list[Chart]]]:
     """Read the workbook and build a paper's context, its charts started by ``start``:
     (data, context with chart slots, period covered, wait for the charts)."""
-    if kind not in ("pack", "board"):
-        raise ValueError(f"kind must be 'pack' or 'board', not {kind!r}")
+    from qa_xl.papers.yearly import report_year
+
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     today = today or dt.date.today()
     label = _label(workbook)
     covered: dict[str, Period] = {}
@@ -165,23 +201,31 @@ def paper(workbook: str | Path | Store, kind: str, period: str | None,
         if kind == "pack":
             covered["period"] = _report_quarter(period, settings, today, label)
             return covered["period"]
-        covered["period"] = board_half(period, settings, today, label)
+        if kind == "board":
+            covered["period"] = board_half(period, settings, today, label)
+        else:  # the yearly report: the last complete year; the review: the current year
+            covered["period"] = report_year(period, settings, today, label,
+                                            complete=kind == "yearly")
         return Period.containing(covered["period"].end, "Q")
 
+    builders = {"pack": lambda d, p, dr, st: _pack_parts(d, dr, st), "board": _board_parts,
+                "yearly": _yearly_parts, "programme_review": _review_parts}
     with _opened(workbook, quarter_of, today) as data:
-        check_reportable(data, covered["period"], asked=period is not None)
+        check_reportable(data, covered["period"], asked=period is not None,
+                         option="--year" if kind in ("yearly", "programme_review")
+                         else "--period")
         drawing = ChartSlots()
-        context, pending = (_pack_parts(data, drawing, start) if kind == "pack" else
-                            _board_parts(data, covered["period"], drawing, start))
+        context, pending = builders[kind](data, covered["period"], drawing, start)
     return data, context, covered["period"], pending
 
 
 def paper_context(workbook: str | Path | Store, kind: str = "pack", *,
                   period: str | None = None, today: dt.date | None = None,
                   draw: bool = True) -> dict[str, Any]:
-    """A paper's template context ("pack" or "board"): plain words, numbers and lists of
-    dicts, with :class:`qa_xl.papers.charts.Chart` values for the pictures (empty placeholders when
-    ``draw`` is false). report_templates/README.md documents every key."""
+    """A paper's template context ("pack", "board", "yearly" or "programme_review"): plain
+    words, numbers and lists of dicts, with :class:`qa_xl.papers.charts.Chart` values for the
+    pictures (empty placeholders when ``draw`` is false). report_templates/README.md
+    documents every key."""
     try:
         _data, context, _covered, pending = paper(workbook, kind, period, today,
                                                    start_drawing if draw else _no_drawing)

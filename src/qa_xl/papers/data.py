@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 PACK_TEMPLATE = "qpc_pack.docx"
 BOARD_TEMPLATE = "board_report.docx"
+YEARLY_TEMPLATE = "yearly_report.docx"
+REVIEW_TEMPLATE = "programme_review.docx"
 
 
 # report_templates/ of the repository (officers' restyled copies are used where they are) or
@@ -343,7 +345,8 @@ def _opened(workbook: str | Path | Store, quarter_of: Callable[[dict[str, Any]],
             store.close()
 
 
-def check_reportable(data: _Data, covered: Period, *, asked: bool) -> None:
+def check_reportable(data: _Data, covered: Period, *, asked: bool,
+                     option: str = "--period") -> None:
     """Refuse a period the workbook has nothing to say about, rather than write a paper that
     calls every partner's return missing: one that starts after both the latest return and
     Config's current_period, or ends before the first return. A workbook without any return
@@ -356,7 +359,7 @@ def check_reportable(data: _Data, covered: Period, *, asked: bool) -> None:
     current = period_or_none(data.settings.get("current_period"))
     latest = max(last_return, current or last_return, key=lambda p: p.end)
     error = UnusableInput if asked else DataError
-    where = "--period" if asked else "current_period on the Config sheet"
+    where = option if asked else "current_period on the Config sheet"
     if covered.start > latest.end:
         raise error(f"there is nothing to report for {covered} yet: the latest returns are "
                     f"for {last_return} and the current period is "

@@ -19,7 +19,15 @@ from qa_xl.core.files import make_shareable
 from qa_xl.papers import drawing
 from qa_xl.papers.charts import Chart, ChartSlot
 from qa_xl.papers.contexts import paper
-from qa_xl.papers.data import _BAD_XML, _DICT_NAMES, BOARD_TEMPLATE, PACK_TEMPLATE, TEMPLATE_DIR
+from qa_xl.papers.data import (
+    _BAD_XML,
+    _DICT_NAMES,
+    BOARD_TEMPLATE,
+    PACK_TEMPLATE,
+    REVIEW_TEMPLATE,
+    TEMPLATE_DIR,
+    YEARLY_TEMPLATE,
+)
 
 if TYPE_CHECKING:
     from qa_xl.workbook.store import Store
@@ -317,8 +325,11 @@ def _build(workbook: str | Path | Store, kind: str, period: str | None, out: Pat
     return path
 
 
-FILE_NAMES = {"pack": "QPC_pack_{}.docx", "board": "Board_report_{}.docx"}
-TEMPLATES = {"pack": PACK_TEMPLATE, "board": BOARD_TEMPLATE}
+FILE_NAMES = {"pack": "QPC_pack_{}.docx", "board": "Board_report_{}.docx",
+              "yearly": "Yearly_report_{}.docx", "programme_review":
+              "QA_programme_review_{}.docx"}
+TEMPLATES = {"pack": PACK_TEMPLATE, "board": BOARD_TEMPLATE, "yearly": YEARLY_TEMPLATE,
+             "programme_review": REVIEW_TEMPLATE}
 
 
 def build_pack(workbook: str | Path | Store, *, period: str | None = None,
@@ -329,6 +340,26 @@ def build_pack(workbook: str | Path | Store, *, period: str | None = None,
     activities, risks and actions are judged; ``pdf`` also writes the tagged PDF beside it
     (same name, ``.pdf``) through LibreOffice."""
     return _build(workbook, "pack", period, out, template, today, pdf)
+
+
+def build_yearly_report(workbook: str | Path | Store, *, year: str | None = None,
+                        out: Path | None = None, template: Path | None = None,
+                        today: dt.date | None = None, pdf: bool = False) -> Path:
+    """Write the yearly report for families and professionals and return its path (default
+    ``<workbook folder>/Yearly_report_<year>.docx``); ``year`` such as 2025-26 (default the
+    latest financial year complete by current_period; a year not over is reported "so far");
+    ``pdf`` as for :func:`build_pack`."""
+    return _build(workbook, "yearly", year, out, template, today, pdf)
+
+
+def build_programme_review(workbook: str | Path | Store, *, year: str | None = None,
+                           out: Path | None = None, template: Path | None = None,
+                           today: dt.date | None = None, pdf: bool = False) -> Path:
+    """Write the committee's annual review of the QA programme and return its path (default
+    ``<workbook folder>/QA_programme_review_<year>.docx``); ``year`` the financial year
+    reviewed (default the one current_period is in), the next year's programme proposed;
+    ``pdf`` as for :func:`build_pack`."""
+    return _build(workbook, "programme_review", year, out, template, today, pdf)
 
 
 def build_board_report(workbook: str | Path | Store, *, period: str | None = None,
@@ -366,10 +397,9 @@ def check_template(template: Path | str, context: dict[str, Any] | None = None, 
     """
     import jinja2
 
-    path = _template_path(template, PACK_TEMPLATE, checking=True)
+    path = _template_path(template, TEMPLATES[kind], checking=True)
     names = template_names(path)
-    known = set(context) if context is not None else set(
-        PACK_NAMES if kind == "pack" else BOARD_NAMES)
+    known = set(context) if context is not None else set(NAMES[kind])
     missing = set(names - known)
     if context is not None:
         _, recording = _undefined_classes()
@@ -387,16 +417,25 @@ def check_template(template: Path | str, context: dict[str, Any] | None = None, 
     return sorted(missing)
 
 
-_COMMON_NAMES = (
+_COVER_NAMES = (
     "title", "partnership", "partnership_short", "committee", "committee_short", "board",
     "period", "period_dates", "meeting_date", "version", "protective_marking", "language",
-    "generated_on", "as_at", "workbook", "subject", "summary", "scorecard", "risks",
-    "programme", "actions", "provenance",
+    "generated_on", "as_at", "workbook", "subject",
 )
+_COMMON_NAMES = (*_COVER_NAMES, "summary", "scorecard", "risks", "programme", "actions",
+                 "provenance")
 PACK_NAMES = frozenset((*_COMMON_NAMES, "spc", "spc_short", "spc_min_points", "audits",
-                        "definitions",
-                        "voice", "compliance"))
+                        "definitions", "voice", "compliance"))
 BOARD_NAMES = frozenset((*_COMMON_NAMES, "quarter", "figures_note", "other_indicators"))
+YEARLY_NAMES = frozenset((*_COVER_NAMES, "year", "previous_year", "next_year", "coverage",
+                          "complete", "glance", "priorities", "impact", "impact_summary",
+                          "learning", "voice", "little_progress", "programme",
+                          "self_assessment", "next_priorities", "glossary"))
+REVIEW_NAMES = frozenset((*_COVER_NAMES, "year", "next_year", "summary", "by_type",
+                          "activities", "no_indicator", "no_activity", "proposed",
+                          "additions", "decision"))
+NAMES = {"pack": PACK_NAMES, "board": BOARD_NAMES, "yearly": YEARLY_NAMES,
+         "programme_review": REVIEW_NAMES}
 
 
 def context_paths(context: Any, path: str = "") -> set[str]:
