@@ -266,7 +266,9 @@ def test_pictures_are_the_drawn_charts_not_placeholders(pack_doc, workbook):
     images = [p for p in pack_doc.part.package.iter_parts() if p.content_type == "image/png"]
     icons = [p for p in images if p.image.px_width == p.image.px_height]  # round icons
     spc = _long_series(workbook[0])
-    assert len(images) - len(icons) == 28 + spc + 1 and len(icons) == 2 * spc
+    # each kind of icon is stored once, however often the SPC table shows it
+    assert len(images) - len(icons) == 28 + spc + 1 and 2 <= len(icons) <= 11
+    assert len({p.blob for p in icons}) == len(icons)
     assert all(len(p.blob) > 1000 and p.blob.startswith(b"\x89PNG") for p in images)
 
 

@@ -337,11 +337,18 @@ class ChartSlots:
 
     def __init__(self) -> None:
         self.specs: list[Spec] = []
+        self._slots: dict[tuple[Spec, str], ChartSlot] = {}
 
     def add(self, spec: Spec, alt: str) -> ChartSlot:
-        self.specs.append(spec)
-        width, height = size_of(spec)
-        return ChartSlot(len(self.specs) - 1, alt, title_of(spec), width, height)
+        """A slot for the chart; the same chart asked for twice (an SPC table's icons) is
+        drawn once and its picture stored once in the document."""
+        key = (spec, alt)
+        if key not in self._slots:
+            self.specs.append(spec)
+            width, height = size_of(spec)
+            self._slots[key] = ChartSlot(len(self.specs) - 1, alt, title_of(spec), width,
+                                         height)
+        return self._slots[key]
 
     @staticmethod
     def fill(context: Any, drawn: list[Chart]) -> Any:

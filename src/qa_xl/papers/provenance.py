@@ -156,30 +156,47 @@ def _covered(own_kind: str, period: Period) -> list[str]:
     return out
 
 
-def trail(data: _Data, ind: Indicator, period: Period) -> Trail:
+class Sources:
+    """What every trail needs, worked out once for a paper: the accepted imports, each
+    indicator's expected partners, and each indicator's return rows."""
+
+    def __init__(self, data: _Data) -> None:
+        from qa_xl.collect.consolidate import expected_partners
+
+        self.data = data
+        self.imports = Imports(data.import_log)
+        self.expected = expected_partners(data.indicators, data.partners)
+        returns = data.returns
+        self.rows = {str(k): v for k, v in returns.groupby("indicator_id", sort=False).groups
+                     .items()}
+
+
+def trail(data: _Data, ind: Indicator, period: Period, sources: Sources | None = None
+          ) -> Trail:
     """The trail of ``ind``'s figure for ``period`` (its own kind, or a longer span)."""
-    from qa_xl.collect.consolidate import expected_partners
     from qa_xl.core.periods import kind_of_frequency
 
+    known = sources or Sources(data)
     own = kind_of_frequency(ind.frequency)
     periods = _covered(own, period)
-    expected = expected_partners(data.indicators, data.partners).get(ind.id, [])
+    expected = known.expected.get(ind.id, [])
     names = data.partner_names
     table = data.returns_table
     returns = data.returns
-    mine = returns[(returns["indicator_id"] == ind.id) & returns["period"].isin(periods)]
+    mine = returns.loc[known.rows.get(ind.id, [])]
+    mine = mine[mine["period"].isin(periods)]
     chosen = ""
     if ind.aggregation == "latest" and len(periods) > 1:
         with_value = mine[mine["value"].notna()]
         if len(with_value):
             chosen = max(with_value["period"], key=Period.parse)
             mine = mine[mine["period"] == chosen]
-    imports = Imports(data.import_log)
+    imports = known.imports
     ratio = ind.aggregation == "ratio"
     sources, counted = [], []
-    for i, r in mine.iterrows():
-        pid = _text(r["partner_id"])
-        value, num, den = _num(r["value"]), _num(r["numerator"]), _num(r["denominator"])
+    for i, r in zip(mine.index, mine.itertuples(index=False)):
+        pid = _text(r.partner_id)
+        value, num, den = _num(r.value), _num(r.numerator), _num(r.denominator)
         has = (num is not None and den is not None) if ratio else value is not None
         sheet = table.sheet_of(i)
         cell = (f"{sheet}!{table.cell('numerator', i)} / {table.cell('denominator', i)}"
@@ -187,36 +204,35 @@ def trail(data: _Data, ind: Indicator, period: Period) -> Trail:
         figure = (f"{_plain(num)} / {_plain(den)}" + (f" ({format_value(num / den, ind.unit)})"
                                                       if num is not None and den else "")
                   if ratio else ind.fmt(value, "No figure"))
-        log = imports.of(pid, _text(r["period"]))
+        log = imports.of(pid, _text(r.period))
         note = ("" if pid in expected else "not one of the indicator's reporting partners"
                 ) if has else "no figure in the return"
         source = Source(
-            partner_id=pid, partner=names.get(pid, pid), period=_text(r["period"]),
+            partner_id=pid, partner=names.get(pid, pid), period=_text(r.period),
             figure=figure, cell=cell,
             file=_text(log.file_name) if log is not None else NO_IMPORT,
             sha256=_text(log.sha256)[:12] if log is not None else "",
             imported=_stamp(log.imported_at) if log is not None else "",
-            signed_off_by=_text(r["submitted_by"]), signed_off_on=_day(r["submitted_on"]),
+            signed_off_by=_text(r.submitted_by), signed_off_on=_day(r.submitted_on),
             counted=has and pid in expected, note=note)
         sources.append(source)
         if source.counted:
             counted.append((r, value, num, den))
     if ind.aggregation == "latest" and counted:
         pick = max(range(len(counted)), key=lambda k: (
-            pd.Timestamp(counted[k][0]["submitted_on"]) if pd.notna(counted[k][0][
-                "submitted_on"]) else pd.Timestamp.min, k))
+            pd.Timestamp(counted[k][0].submitted_on) if pd.notna(counted[k][0].submitted_on)
+            else pd.Timestamp.min, k))
         for k, source in enumerate(s for s in sources if s.counted):
             if k != pick:
                 source.counted, source.note = False, "an earlier submission (latest is used)"
         counted = [counted[pick]]
     sources.sort(key=lambda s: (not s.counted, s.partner, s.period))
-    reported = {_text(r["partner_id"]) for r, *_ in counted}
+    reported = {_text(r.partner_id) for r, *_ in counted}
     missing = [names.get(p, p) for p in expected if p not in reported]
     figure = _figure(ind, counted)
     return Trail(ind.id, ind.name, str(period), figure, ind.aggregation,
                  _rule_words(ind.aggregation, periods, chosen),
-                 _arithmetic(ind, counted, figure),
-                 sources, missing)
+                 _arithmetic(ind, counted, figure), sources, missing)
 
 
 def _rule_words(aggregation: str, periods: list[str], chosen: str = "") -> str:
@@ -258,22 +274,19 @@ def _arithmetic(ind: Indicator, counted: list[tuple], figure: str) -> str:
         return f"({shown}) / {len(values)} = {figure}"
     if ind.aggregation == "latest":
         row = counted[0][0]
-        return (f"{figure}, submitted on {_day(row['submitted_on']) or 'an unrecorded date'} "
-                f"by {data_name(row)}")
+        return (f"{figure}, submitted on {_day(row.submitted_on) or 'an unrecorded date'} "
+                f"by {_text(row.submitted_by) or _text(row.partner_id)}")
     return f"{shown} = {figure}"
-
-
-def data_name(row: Any) -> str:
-    return _text(row["submitted_by"]) or _text(row["partner_id"])
 
 
 def appendix(data: _Data, inds: list[Indicator]) -> list[dict[str, Any]]:
     """The papers' appendix: every indicator's trail for the period its figure is for."""
+    known = Sources(data)
     out = []
     for ind in inds:
         period = period_or_none(ind.row["period"])
         if period is not None:
-            out.append(trail(data, ind, period).as_context())
+            out.append(trail(data, ind, period, known).as_context())
     return out
 
 
