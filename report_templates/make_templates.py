@@ -254,6 +254,7 @@ class Builder:
         """
         extra = 3 if note else 0
         rows = 4 + extra + (1 if footer else 0)
+        self._keep_with_table()
         table = self.doc.add_table(rows=rows, cols=len(columns))
         table.style = self.doc.styles["Table Grid"]
         table.autofit = False
@@ -279,9 +280,20 @@ class Builder:
             for paragraph in body.cells[0].paragraphs:  # keep the record's two rows together
                 paragraph.paragraph_format.keep_with_next = True
         _repeat_header(head)
+        for cell in head.cells:  # the header row stays with the first row under it
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
         for row in table.rows[1:]:
             _cant_split(row)
         _describe(table, caption)
+
+    def _keep_with_table(self) -> None:
+        """The paragraph that introduces a table (the last one that is not a template tag)
+        stays on the table's page, so a heading and its sentence never end a page alone."""
+        for paragraph in reversed(self.doc.paragraphs):
+            if paragraph.style.name != "Template tag":
+                paragraph.paragraph_format.keep_with_next = True
+                return
 
     def table_or(self, condition: str, empty: str, build) -> None:
         """A table shown only when ``condition`` holds, else a sentence."""
@@ -501,12 +513,12 @@ def _provenance(b: Builder) -> None:
     b.p("{{ t.name }}, {{ t.period }}: {{ t.figure }}", "Heading 3")
     b.p("{{ t.rule }}: {{ t.arithmetic }}", "Note")
     b.table_or("t.sources", "No partner sent a figure.", lambda: b.table("s in t.sources", [
-        ("Partner", "{{ s.partner }}", 30), ("Period", "{{ s.period }}", 15),
-        ("Figure", "{{ s.figure }}{% if not s.counted %} (not counted: {{ s.note }})"
-                   "{% endif %}", 22),
-        ("Cell in the master", "{{ s.cell }}", 27),
-        ("Return file", "{{ s.file }}{% if s.sha256 %}, sha256 {{ s.sha256 }}{% endif %}", 40),
-        ("Imported", "{{ s.imported }}", 17), ("Signed off", "{{ s.signed_off }}", 19)],
+        ("Partner", "{{ s.partner }}", 32),
+        ("Figure", "{{ s.figure }}{% if s.note %} (not counted: {{ s.note }}){% endif %}\n"
+                   "{{ s.period }}", 24),
+        ("Cell in the master", "{{ s.cell }}", 30),
+        ("Return file", "{{ s.file }}{% if s.sha256 %}, sha256 {{ s.sha256 }}{% endif %}", 42),
+        ("Imported", "{{ s.imported }}", 17), ("Signed off", "{{ s.signed_off }}", 25)],
         caption="Where the figures come from"))
     b.p("Expected but sent no figure: {{ t.missing }}.", "Note")
     b.tag("{%p endfor %}")
@@ -717,7 +729,6 @@ def build_pack() -> bytes:
         ("Target", "{{ d.target }}", 15), ("Definition", "{{ d.definition }}", 75)],
         caption="Indicator definitions")
     _provenance(b)
-    b.p("Produced from {{ workbook }} on {{ generated_on }}.", "Note")
     b.finish_contents()
     return _save(doc)
 
@@ -800,7 +811,6 @@ def build_board() -> bytes:
     b.p("Every indicator is in the headline scorecard.")
     b.tag("{%p endfor %}")
     _provenance(b)
-    b.p("Produced from {{ workbook }} on {{ generated_on }}.", "Note")
     b.finish_contents()
     return _save(doc)
 
@@ -808,12 +818,12 @@ def build_board() -> bytes:
 def _board_table(b: Builder, loop: str, caption: str, why: bool) -> None:
     """The half-year's scorecard: why each headline is shown, or (in the appendix) how many
     partners reported."""
-    last = ("Why shown", "{{ r.why }}", 26) if why else (
-        "Partners reported", "{{ r.partners }}", 20)
-    b.table(loop, [("Indicator", "{{ r.name }}", 42 if why else 48),
-                   ("Half-year", "{{ r.value }}", 17), ("Target", "{{ r.target }}", 16),
-                   ("RAG", "{{ r.rag }}", 15),
-                   ("Direction of travel", "{{ r.arrow }} {{ r.direction }}", 21),
+    last = ("Why shown", "{{ r.why }}", 32) if why else (
+        "Partners reported", "{{ r.partners }}", 22)
+    b.table(loop, [("Indicator", "{{ r.name }}", 40 if why else 50),
+                   ("Half-year", "{{ r.value }}", 16), ("Target", "{{ r.target }}", 15),
+                   ("RAG", "{{ r.rag }}", 14),
+                   ("Direction of travel", "{{ r.arrow }} {{ r.direction }}", 20),
                    ("Trend", "{{ r.trend }}", 33), last],
             caption=caption, fills={3: "r.rag_fill"}, middle={5})
 
@@ -924,7 +934,6 @@ def build_yearly() -> bytes:
     b.table("w in glossary", [("Word", "{{ w.word }}", 50), ("What it means",
                                                                "{{ w.meaning }}", 120)],
             caption="Words we use")
-    b.p("Produced from {{ workbook }} on {{ generated_on }}.", "Note")
     b.finish_contents()
     return _save(doc)
 
@@ -951,7 +960,7 @@ def build_review() -> bytes:
 
     b.h1("The year by type of activity")
     b.table("t in by_type", [
-        ("Type of activity", "{{ t.type }}", 38), ("Activities", "{{ t.activities }}", 17),
+        ("Type of activity", "{{ t.type }}", 36), ("Activities", "{{ t.activities }}", 19),
         ("Ran", "{{ t.ran }}", 11), ("Slipped", "{{ t.slipped }}", 15),
         ("No record", "{{ t.no_record }}", 15), ("Findings reported", "{{ t.findings }}", 48),
         ("Actions raised", "{{ t.actions_words }}", 26)], caption="The year by type")
@@ -982,7 +991,6 @@ def build_review() -> bytes:
         ("Next due", "{{ p.next_due }}{% if p.note %} ({{ p.note }}){% endif %}", 22),
         ("Due in {{ next_year }}", "{{ p.due_in_year }}", 36)],
         caption="Proposed programme")
-    b.p("Produced from {{ workbook }} on {{ generated_on }}.", "Note")
     b.finish_contents()
     return _save(doc)
 

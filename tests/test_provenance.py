@@ -76,9 +76,11 @@ def test_the_trail_adds_up_to_the_paper_s_figure(context):
     assert len(context["provenance"]) == len(shown)
     for t in context["provenance"]:
         assert t["figure"] == shown[t["id"]], t["name"]
-        if t["figure"] != "No data":  # a sum, rate or mean ends with it; a snapshot starts
+        if t["figure"] != "No data":  # a sum, rate or mean ends with it; a snapshot or a
+            # single figure starts with it
             assert t["arithmetic"].endswith(f"= {t['figure']}") or t["arithmetic"].startswith(
-                f"{t['figure']}, submitted on"), t["arithmetic"]
+                (f"{t['figure']}, submitted on", f"{t['figure']}, the only partner figure")), \
+                t["arithmetic"]
 
 
 def test_explain_prints_the_trail_and_writes_nothing(demo, capsys):

@@ -93,7 +93,7 @@ class Trail:
             out.append("No partner sent a figure.")
         for s in self.sources:
             out.append(f"- {s.partner} ({s.partner_id}), {s.period}: {s.figure}"
-                       + ("" if s.counted else f" — not counted: {s.note}"))
+                       + (f" — not counted: {s.note}" if s.note else ""))
             out.append(f"    cell {s.cell}")
             if s.sha256:
                 out.append(f"    from {s.file} (sha256 {s.sha256}…), imported {s.imported}")
@@ -202,11 +202,12 @@ def trail(data: _Data, ind: Indicator, period: Period, sources: Sources | None =
         cell = (f"{sheet}!{table.cell('numerator', i)} / {table.cell('denominator', i)}"
                 if ratio else f"{sheet}!{table.cell('value', i)}")
         figure = (f"{_plain(num)} / {_plain(den)}" + (f" ({format_value(num / den, ind.unit)})"
-                                                      if num is not None and den else "")
-                  if ratio else ind.fmt(value, "No figure"))
+                                                      if den else "")
+                  if ratio and has else ind.fmt(value, "No figure") if not ratio
+                  else "No figure")
         log = imports.of(pid, _text(r.period))
-        note = ("" if pid in expected else "not one of the indicator's reporting partners"
-                ) if has else "no figure in the return"
+        note = "" if pid in expected or not has else ("not one of the indicator's reporting "
+                                                      "partners")
         source = Source(
             partner_id=pid, partner=names.get(pid, pid), period=_text(r.period),
             figure=figure, cell=cell,
@@ -270,6 +271,8 @@ def _arithmetic(ind: Indicator, counted: list[tuple], figure: str) -> str:
                 f"{_plain(sum(nums))} / {_plain(sum(dens))} = {figure}")
     values = [v for _, v, _, _ in counted]
     shown = " + ".join(ind.fmt(v) for v in values)
+    if len(values) == 1 and ind.aggregation != "latest":
+        return f"{figure}, the only partner figure"
     if ind.aggregation == "mean":
         return f"({shown}) / {len(values)} = {figure}"
     if ind.aggregation == "latest":

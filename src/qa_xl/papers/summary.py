@@ -71,9 +71,11 @@ def headline(period: str, n: dict[str, Any]) -> str:
 def _red_item(ind: Indicator) -> str:
     moved = ind.moved()
     worse = ind.direction == "Worsening"
+    part = (", reported for part of the period only" if int(ind.row.get("partial", 0) or 0)
+            else "")
     return (f"{ind.name}: {ind.fmt(ind.value)} against a target of {ind.fmt(ind.target)}"
-            + (f", {moved}" if moved else "") + (" (Red and worsening)." if worse else
-                                                 " (Red)."))
+            + (f", {moved}" if moved else "") + (" (Red and worsening" if worse else " (Red")
+            + f"{part}).")
 
 
 def _overdue(title: str, items: list[tuple[str, str]], section: str) -> str | None:
