@@ -254,6 +254,7 @@ def test_every_picture_has_alt_text(pack_doc, workbook):
     for picture in pictures:
         assert picture.get("descr", "").strip(), picture.get("name")
         assert picture.get("title", "").strip()
+    assert len({p.get("id") for p in pictures}) == len(pictures)  # a shape id each
     described = [p.get("descr") for p in pictures]
     assert any(re.search(r" (rose|fell) from .+ to .+ over \d+ quarters; (target|no target)",
                          d) for d in described)

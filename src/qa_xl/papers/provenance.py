@@ -166,9 +166,10 @@ class Sources:
         self.data = data
         self.imports = Imports(data.import_log)
         self.expected = expected_partners(data.indicators, data.partners)
+        self.rows: dict[str, list[tuple[int, Any]]] = {}
         returns = data.returns
-        self.rows = {str(k): v for k, v in returns.groupby("indicator_id", sort=False).groups
-                     .items()}
+        for i, r in zip(returns.index, returns.itertuples(index=False)):
+            self.rows.setdefault(_text(r.indicator_id), []).append((i, r))
 
 
 def trail(data: _Data, ind: Indicator, period: Period, sources: Sources | None = None
@@ -182,19 +183,18 @@ def trail(data: _Data, ind: Indicator, period: Period, sources: Sources | None =
     expected = known.expected.get(ind.id, [])
     names = data.partner_names
     table = data.returns_table
-    returns = data.returns
-    mine = returns.loc[known.rows.get(ind.id, [])]
-    mine = mine[mine["period"].isin(periods)]
+    wanted = set(periods)
+    mine = [(i, r) for i, r in known.rows.get(ind.id, []) if _text(r.period) in wanted]
     chosen = ""
     if ind.aggregation == "latest" and len(periods) > 1:
-        with_value = mine[mine["value"].notna()]
-        if len(with_value):
-            chosen = max(with_value["period"], key=Period.parse)
-            mine = mine[mine["period"] == chosen]
+        with_value = [_text(r.period) for _, r in mine if _num(r.value) is not None]
+        if with_value:
+            chosen = max(with_value, key=Period.parse)
+            mine = [(i, r) for i, r in mine if _text(r.period) == chosen]
     imports = known.imports
     ratio = ind.aggregation == "ratio"
     sources, counted = [], []
-    for i, r in zip(mine.index, mine.itertuples(index=False)):
+    for i, r in mine:
         pid = _text(r.partner_id)
         value, num, den = _num(r.value), _num(r.numerator), _num(r.denominator)
         has = (num is not None and den is not None) if ratio else value is not None

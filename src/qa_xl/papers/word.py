@@ -130,16 +130,38 @@ def _picture_class() -> Any:
             self.chart = chart
 
         def _insert_image(self) -> str:
-            chart, part = self.chart, self.tpl.current_rendering_part
-            png = _placeholder_png(chart.index) if isinstance(chart, ChartSlot) else chart.png
-            inline = part.new_pic_inline(io.BytesIO(png), self.width, self.height)
+            """The picture's drawing XML. A slot shown several times (an SPC table's
+            icons) is one image part related once; each drawing gets its own shape id
+            (python-docx would give every picture of a render the same one, as the
+            rendered XML is not yet in the part, and would hash every image part again
+            for each new picture)."""
+            from docx.image.image import Image
+            from docx.opc.constants import RELATIONSHIP_TYPE as RT
+            from docx.oxml.shape import CT_Inline
+
+            chart, part, tpl = self.chart, self.tpl.current_rendering_part, self.tpl
+            key = (id(part), chart.index if isinstance(chart, ChartSlot) else id(chart))
+            known = tpl.qa_images.get(key)
+            if known is None:
+                if isinstance(chart, ChartSlot):
+                    image = Image.from_blob(_placeholder_png(chart.index))
+                    image_part = part.package.image_parts._add_image_part(image)
+                    r_id = part.relate_to(image_part, RT.IMAGE)
+                    tpl.qa_slots.append((image_part, chart.index))
+                else:
+                    r_id, image = part.get_or_add_image(io.BytesIO(chart.png))
+                known = tpl.qa_images[key] = (r_id, image)
+            r_id, image = known
+            if id(part) not in tpl.qa_shape_ids:
+                tpl.qa_shape_ids[id(part)] = part.next_id
+            shape_id = tpl.qa_shape_ids[id(part)]
+            tpl.qa_shape_ids[id(part)] += 1
+            cx, cy = image.scaled_dimensions(self.width, self.height)
+            inline = CT_Inline.new_pic_inline(shape_id, r_id, image.filename, cx, cy)
             alt, title = _clean(chart.alt), _clean(chart.title)
             for element in (inline.docPr, *inline.xpath(".//pic:cNvPr")):
                 element.set("descr", alt)
                 element.set("title", title)
-            if isinstance(chart, ChartSlot):
-                r_id = inline.xpath(".//a:blip/@r:embed")[0]
-                self.tpl.qa_slots.append((part.related_parts[r_id], chart.index))
             return (f"</w:t></w:r><w:r><w:drawing>{inline.xml}</w:drawing></w:r><w:r>"
                     '<w:t xml:space="preserve">')
 
@@ -239,7 +261,7 @@ def render(template: Path, context: dict[str, Any], out: Path, *, title: str,
 
     strict, _ = _undefined_classes()
     tpl = _open_template(template)
-    tpl.qa_slots = []
+    tpl.qa_slots, tpl.qa_images, tpl.qa_shape_ids = [], {}, {}
     picture = _picture_class()
     prepared = _prepare(context, "", lambda chart: picture(tpl, chart))
     env = _environment()(autoescape=True, undefined=strict)
