@@ -57,7 +57,7 @@ def headlines(data: _Data, inds: list[Indicator]) -> dict[str, str]:
             why.setdefault(ind.id, []).append(f"Priority: {high[_key(ind.content_area)]}")
     for ind in inds:  # a sum over part of the half-year reads low: say so where it is shown
         if ind.id in why and int(ind.row.get("partial", 0) or 0):
-            why[ind.id].append("reported for part of the half-year only")
+            why[ind.id].append("part of the half-year only")
     return {ind_id: "; ".join(reasons) for ind_id, reasons in why.items()}
 
 
