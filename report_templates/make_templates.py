@@ -1,4 +1,5 @@
-"""Regenerate qpc_pack.docx and board_report.docx, the docxtpl templates of the papers.
+"""Regenerate the docxtpl templates of the papers: qpc_pack.docx, board_report.docx,
+yearly_report.docx and programme_review.docx.
 
     python report_templates/make_templates.py
 
@@ -10,8 +11,9 @@ What every template has, for accessibility and for the papers to render:
 
 * real Word styles: Title, Heading 1-3 (Heading 1 starts a new page), List Bullet, Caption,
   and two table paragraph styles ("Table text", "Table heading"); Arial, en-GB throughout;
-* a contents field (TOC) that Word refreshes on opening (``w:updateFields``), pre-filled with
-  the section titles (linked to their headings) for readers that do not refresh fields;
+* a contents list: each section's title linked to its heading, and its page number in a
+  PAGEREF field that LibreOffice lays out and qa_xl fills in when it writes the PDF (no field
+  for Word to ask about when the document opens);
 * the protective marking in the header and footer of every page, page X of Y;
 * tables whose header row repeats on every page (``w:tblHeader``), whose rows are docxtpl
   ``{%tr for %}`` loops, and whose RAG or status cells are shaded with ``{% cellbg %}``
@@ -32,7 +34,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, RGBColor
@@ -115,9 +117,10 @@ def _styles(doc) -> None:
         f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="18" w:space="8" '
         f'w:color="{HEADER_FILL}"/></w:pBdr>'))
     _paragraph_style(doc, "Subtitle", size=16, italic=False, colour=MUTED, after=18)
-    h1 = _paragraph_style(doc, "Heading 1", size=18, bold=True, colour=NAVY, before=0,
+    # no page break before a section: a forced break leaves the page before nearly empty
+    # whenever a section ends just past a page's end
+    h1 = _paragraph_style(doc, "Heading 1", size=18, bold=True, colour=NAVY, before=24,
                           after=12, keep_next=True)
-    h1.paragraph_format.page_break_before = True
     _paragraph_style(doc, "Heading 2", size=14, bold=True, colour=NAVY, before=16, after=6,
                      keep_next=True)
     _paragraph_style(doc, "Heading 3", size=12, bold=True, colour=INK, before=12, after=4,
@@ -129,6 +132,8 @@ def _styles(doc) -> None:
     for level in (1, 2):
         toc = _paragraph_style(doc, f"TOC {level}", size=12 if level == 1 else 11, after=6)
         toc.paragraph_format.left_indent = Mm(6 * (level - 1))
+        toc.paragraph_format.tab_stops.add_tab_stop(Mm(PORTRAIT_WIDTH_MM),
+                                                    WD_TAB_ALIGNMENT.RIGHT)
     _paragraph_style(doc, "Table text", size=9, after=0)
     doc.styles["Table text"].paragraph_format.line_spacing = 1.0
     _paragraph_style(doc, "Table heading", base="Table text", size=9, bold=True,
@@ -151,10 +156,10 @@ def _styles(doc) -> None:
 
 
 def _settings(doc) -> None:
-    """Word refreshes the contents and page numbers on opening; language en-GB."""
+    """Language en-GB. No ``w:updateFields``: Word would ask to update the fields on opening;
+    the contents is a list of links whose page numbers are filled in from LibreOffice's
+    layout when the PDF is written (``--pdf``)."""
     settings = doc.settings.element
-    compat = settings.find(qn("w:compat"))
-    compat.addprevious(parse_xml(f'<w:updateFields {nsdecls("w")} w:val="true"/>'))
     theme_lang = settings.find(qn("w:themeFontLang"))
     if theme_lang is not None:
         theme_lang.set(qn("w:val"), "en-GB")
@@ -219,7 +224,7 @@ class Builder:
         return self.p(text, "Template tag")
 
     def h1(self, title: str) -> None:
-        anchor = f"qa_section_{len(self.sections) + 1}"
+        anchor = f"qaSection{len(self.sections) + 1}"  # no "_": PDF names escape it
         paragraph = self.doc.add_paragraph(style="Heading 1")
         paragraph._p.append(parse_xml(f'<w:bookmarkStart {nsdecls("w")} w:id="'
                                       f'{len(self.sections) + 1}" w:name="{anchor}"/>'))
@@ -238,17 +243,23 @@ class Builder:
 
     def table(self, loop: str, columns: list[tuple[str, str, float]], *, caption: str,
               fills: dict[int, str] | None = None, footer: list[str] | None = None,
-              middle: set[int] | frozenset[int] = frozenset()) -> None:
+              middle: set[int] | frozenset[int] = frozenset(),
+              note: tuple[str, str] | None = None) -> None:
         """A table whose header row repeats and whose body row repeats over ``loop``.
 
         ``columns`` are (header, cell text with tags, width mm); ``fills`` maps a column to
-        the context value holding its cell shading; ``footer`` is a fixed last row.
+        the context value holding its cell shading; ``footer`` is a fixed last row; ``note``
+        (condition, text) a second row per record, across the whole table, shown only when
+        the condition holds (the partners' commentary under an indicator).
         """
-        rows = 4 + (1 if footer else 0)
+        extra = 3 if note else 0
+        rows = 4 + extra + (1 if footer else 0)
+        self._keep_with_table()
         table = self.doc.add_table(rows=rows, cols=len(columns))
         table.style = self.doc.styles["Table Grid"]
         table.autofit = False
-        head, start, body, end = table.rows[:4]
+        head, start, body = table.rows[:3]
+        end = table.rows[3 + extra]
         for i, (header, text, _width) in enumerate(columns):
             _cell(head.cells[i], header, "Table heading", fill=HEADER_FILL)
             cell_text = (f"{{% cellbg {fills[i]} %}}" if fills and i in fills else "") + text
@@ -256,13 +267,33 @@ class Builder:
                   middle=i in middle)
             _cell(start.cells[i], f"{{%tr for {loop} %}}" if i == 0 else "", "Table text")
             _cell(end.cells[i], "{%tr endfor %}" if i == 0 else "", "Table text")
+            if note:
+                _cell(table.rows[3].cells[i], f"{{%tr if {note[0]} %}}" if i == 0 else "",
+                      "Table text")
+                _cell(table.rows[5].cells[i], "{%tr endif %}" if i == 0 else "", "Table text")
             if footer:
-                _cell(table.rows[4].cells[i], footer[i], "Table text", bold=True)
+                _cell(table.rows[-1].cells[i], footer[i], "Table text", bold=True)
+        _widths(table, [w for _, _, w in columns])
+        if note:
+            merged = table.rows[4].cells[0].merge(table.rows[4].cells[-1])
+            _cell(merged, note[1], "Table text")
+            for paragraph in body.cells[0].paragraphs:  # keep the record's two rows together
+                paragraph.paragraph_format.keep_with_next = True
         _repeat_header(head)
+        for cell in head.cells:  # the header row stays with the first row under it
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
         for row in table.rows[1:]:
             _cant_split(row)
-        _widths(table, [w for _, _, w in columns])
         _describe(table, caption)
+
+    def _keep_with_table(self) -> None:
+        """The paragraph that introduces a table (the last one that is not a template tag)
+        stays on the table's page, so a heading and its sentence never end a page alone."""
+        for paragraph in reversed(self.doc.paragraphs):
+            if paragraph.style.name != "Template tag":
+                paragraph.paragraph_format.keep_with_next = True
+                return
 
     def table_or(self, condition: str, empty: str, build) -> None:
         """A table shown only when ``condition`` holds, else a sentence."""
@@ -285,8 +316,11 @@ class Builder:
         self.toc_anchor = self.doc.add_paragraph(style="TOC 1")
 
     def finish_contents(self) -> None:
-        """The contents field, pre-filled with a linked entry per section (Word rebuilds it
-        with page numbers when the document opens)."""
+        """The contents: one linked entry per section, then a right tab and a PAGEREF field
+        to the section's bookmark. The field's shown value starts empty (a plain list of
+        links, so Word has nothing to ask about); LibreOffice works the page out when it
+        lays the document out, and qa_xl copies those pages into the fields when it writes
+        the PDF (:func:`qa_xl.papers.pdf.fill_contents`)."""
         anchor = self.toc_anchor
         paragraphs = [anchor.insert_paragraph_before(style="TOC 1") for _ in self.sections[1:]]
         paragraphs.append(anchor)  # each inserted paragraph lands just before the anchor
@@ -294,16 +328,13 @@ class Builder:
             paragraph._p.append(parse_xml(
                 f'<w:hyperlink {nsdecls("w")} w:anchor="{bookmark}" w:history="1"><w:r>'
                 f"<w:t>{title}</w:t></w:r></w:hyperlink>"))
-        runs = [parse_xml(f'<w:r {nsdecls("w")}>{xml}</w:r>') for xml in (
-            '<w:fldChar w:fldCharType="begin" w:dirty="true"/>',
-            '<w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText>',
-            '<w:fldChar w:fldCharType="separate"/>')]
-        first = paragraphs[0]._p
-        position = 1 if first.pPr is not None else 0
-        for offset, run in enumerate(runs):
-            first.insert(position + offset, run)
-        paragraphs[-1]._p.append(parse_xml(
-            f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="end"/></w:r>'))
+            paragraph._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:tab/></w:r>'))
+            for xml in ('<w:fldChar w:fldCharType="begin"/>',
+                        f'<w:instrText xml:space="preserve"> PAGEREF {bookmark} \\h '
+                        "</w:instrText>",
+                        '<w:fldChar w:fldCharType="separate"/>', '<w:t xml:space="preserve">'
+                        "</w:t>", '<w:fldChar w:fldCharType="end"/>'):
+                paragraph._p.append(parse_xml(f'<w:r {nsdecls("w")}>{xml}</w:r>'))
 
 
 def _cell(cell, text: str, style: str, *, fill: str | None = None, bold: bool = False,
@@ -392,22 +423,23 @@ SCORECARD_INTRO = (
     "The trend line shows every period reported, the target dashed.")
 
 
-def _scorecard_table(b: Builder, loop: str, landscape: bool, commentary: bool) -> None:
-    if landscape:
-        columns = [("Indicator", "{{ r.name }}", 58), ("Value", "{{ r.value }}", 19),
-                   ("Target", "{{ r.target }}", 18), ("RAG", "{{ r.rag }}", 18),
-                   ("Direction of travel", "{{ r.arrow }} {{ r.direction }}", 24),
-                   ("Trend", "{{ r.trend }}", 37), ("Partners reported", "{{ r.partners }}",
-                                                     20),
-                   ("Commentary from partners", "{{ r.commentary }}", 63)]
-        b.table(loop, columns if commentary else columns[:-1], caption="Scorecard",
-                fills={3: "r.rag_fill"}, middle={5})
-    else:
-        b.table(loop, [("Indicator", "{{ r.name }}", 58), ("Value", "{{ r.value }}", 18),
-                       ("Target", "{{ r.target }}", 17), ("RAG", "{{ r.rag }}", 18),
-                       ("Direction of travel", "{{ r.arrow }} {{ r.direction }}", 22),
-                       ("Trend", "{{ r.trend }}", 37)],
-                caption="Headline scorecard", fills={3: "r.rag_fill"}, middle={5})
+def _scorecard_table(b: Builder, loop: str) -> None:
+    """The scorecard, portrait: the partners' commentary in a row of its own under the
+    indicator's, when there is any."""
+    b.table(loop, [("Indicator", "{{ r.name }}", 48), ("Value", "{{ r.value }}", 17),
+                   ("Target", "{{ r.target }}", 16), ("RAG", "{{ r.rag }}", 15),
+                   ("Direction of travel", "{{ r.arrow }} {{ r.direction }}", 21),
+                   ("Trend", "{{ r.trend }}", 33), ("Partners reported", "{{ r.partners }}",
+                                                     20)],
+            caption="Scorecard", fills={3: "r.rag_fill"}, middle={5},
+            note=("r.commentary", "Partners' commentary: {{ r.commentary }}"))
+
+
+def _attention(b: Builder) -> None:
+    """The counts first, then the worst items, worst first."""
+    b.p("{{ summary.headline }}", bold_label="At a glance: ")
+    b.p("What needs attention first", "Heading 2")
+    b.bullets("x in summary.attention", "{{ x }}", "Nothing is Red or overdue.")
 
 
 def _summary_lists(b: Builder, lists: list[tuple[str, str, str]]) -> None:
@@ -469,6 +501,29 @@ def _forward_plan(b: Builder, loop: str, empty: str) -> None:
     b.tag("{%p endfor %}")
 
 
+def _provenance(b: Builder) -> None:
+    """Appendix: where every figure comes from, down to the partner, file and cell."""
+    b.h1("Appendix: where the figures come from")
+    b.p("For every indicator, the partners' figures behind it: the cell of the master "
+        "workbook that holds each one, the return file it was imported from (its name, the "
+        "first 12 characters of its sha256 fingerprint and when it was imported), who signed "
+        "the return off, and the rule that combined them. qa-xl explain WORKBOOK INDICATOR "
+        "prints the same trail for any indicator and period.")
+    b.tag("{%p for t in provenance %}")
+    b.p("{{ t.name }}, {{ t.period }}: {{ t.figure }}", "Heading 3")
+    b.p("{{ t.rule }}: {{ t.arithmetic }}", "Note")
+    b.table_or("t.sources", "No partner sent a figure.", lambda: b.table("s in t.sources", [
+        ("Partner", "{{ s.partner }}", 32),
+        ("Figure", "{{ s.figure }}{% if s.note %} (not counted: {{ s.note }}){% endif %}\n"
+                   "{{ s.period }}", 24),
+        ("Cell in the master", "{{ s.cell }}", 30),
+        ("Return file", "{{ s.file }}{% if s.sha256 %}, sha256 {{ s.sha256 }}{% endif %}", 42),
+        ("Imported", "{{ s.imported }}", 17), ("Signed off", "{{ s.signed_off }}", 25)],
+        caption="Where the figures come from"))
+    b.p("Expected but sent no figure: {{ t.missing }}.", "Note")
+    b.tag("{%p endfor %}")
+
+
 # ------------------------------------------------------------------------------ the pack
 
 def build_pack() -> bytes:
@@ -487,6 +542,7 @@ def build_pack() -> bytes:
     b.h1("Summary: key findings, good practice, risks and improvements")
     b.p("The standing agenda item on quality assurance for {{ period }}. Each point is drawn "
         "from the sections that follow.")
+    _attention(b)
     _summary_lists(b, [
         ("Key findings", "key_findings", "No findings this quarter."),
         ("Good practice", "good_practice", "None recorded this quarter."),
@@ -494,7 +550,6 @@ def build_pack() -> bytes:
         ("Improvements", "improvements", "No improvements recorded this quarter.")])
     _at_a_glance(b)
 
-    b.section_break(landscape=True)
     b.h1("Performance scorecard")
     b.p(SCORECARD_INTRO)
     b.tag("{%p for g in scorecard %}")
@@ -502,9 +557,8 @@ def build_pack() -> bytes:
     b.p("{{ g.description }} Green {{ g.counts.green }}, Amber {{ g.counts.amber }}, Red "
         "{{ g.counts.red }}, no target {{ g.counts.no_target }}, no data "
         "{{ g.counts.no_data }}.")
-    _scorecard_table(b, "r in g.rows", landscape=True, commentary=True)
+    _scorecard_table(b, "r in g.rows")
     b.tag("{%p endfor %}")
-    b.section_break(landscape=False)
 
     b.h1("Statistical process control")
     b.p("Statistical process control (SPC) separates ordinary ups and downs (common cause "
@@ -520,24 +574,45 @@ def build_pack() -> bytes:
         b.p(rule, "List Bullet")
     b.p("Points are marked ▲ special cause improvement, ▼ special cause concern, ◆ unusual "
         "where no direction is better, and ● common cause; process limits are dotted and the "
-        "target dash-dotted. Assurance says whether the target will be met: consistently "
-        "(it lies outside the limits on the good side), never without change (outside on the "
-        "bad side), or hit and miss (between the limits). Charts are drawn for indicators "
-        "with at least {{ spc_min_points }} figures.")
+        "target dash-dotted. A percentage's limits are kept within 0% to 100%, a count's at 0 "
+        "or more. Assurance says whether the target will be met: consistently (it lies "
+        "outside the limits on the good side), never without change (outside on the bad "
+        "side), or hit and miss (between the limits). Where the process changed, the "
+        "limits are recalculated from that period (the officer records it, with the reason, "
+        "on the Config sheet); a dashed line marks it on the chart. Charts are drawn for "
+        "indicators with at least {{ spc_min_points }} figures.")
+    b.p("The verdicts at a glance", "Heading 2")
+    b.p("The icons follow Making Data Count: H or L in blue is special cause improvement "
+        "(higher or lower), in orange special cause concern, in purple unusual where no "
+        "direction is better; ~ in grey is common cause. For assurance, P in blue is "
+        "consistently passing the target, F in orange consistently failing, ? in grey hit "
+        "and miss, and – not assessed.")
     b.tag("{%p if spc %}")
     b.table("s in spc", [
-        ("Indicator", "{{ s.name }}", 46), ("Figures", "{{ s.points }}", 17),
-        ("Latest", "{{ s.latest }}", 16), ("Mean", "{{ s.mean }}", 16),
-        ("Process limits", "{{ s.limits }}", 25), ("Variation", "{{ s.variation }}", 27),
-        ("Assurance", "{{ s.assurance }}", 23)], caption="SPC verdicts")
+        ("Indicator", "{{ s.name }}", 48), ("Figures", "{{ s.points }}", 18),
+        ("Latest", "{{ s.latest }}", 16), ("Process limits", "{{ s.limits }}", 24),
+        ("Variation", "{{ s.variation_icon }}\n{{ s.variation }}", 34),
+        ("Assurance", "{{ s.assurance_icon }}\n{{ s.assurance }}", 30)],
+        caption="SPC verdicts")
+    b.tag("{%p endif %}")
+    b.tag("{%p if spc_short %}")
+    b.p("Not charted yet", "Heading 3")
+    b.p("With fewer than {{ spc_min_points }} figures the process limits are not reliable, so "
+        "these indicators have no chart yet:")
+    b.table("x in spc_short", [("Indicator", "{{ x.name }}", 130),
+                                ("Figures so far", "{{ x.points }}", 40)],
+            caption="Indicators not charted yet")
+    b.tag("{%p endif %}")
     b.tag("{%p for s in spc %}")
     b.p("{{ s.name }}", "Heading 3")
     b.figure("{{ s.chart }}", "{{ s.chart_alt }}")
-    b.tag("{%p endfor %}")
-    b.tag("{%p else %}")
-    b.p("No indicator has {{ spc_min_points }} or more figures yet, so no SPC chart is shown: "
-        "with fewer points the process limits are not reliable.")
+    b.tag("{%p if s.rebases %}")
+    b.p("Limits recalculated {% for r in s.rebases %}from {{ r.period }} ({{ r.reason }})"
+        "{% if not loop.last %}; {% endif %}{% endfor %}. {{ s.rebase_note }}", "Note")
     b.tag("{%p endif %}")
+    b.tag("{%p else %}")
+    b.p("No indicator has {{ spc_min_points }} or more figures yet, so no SPC chart is shown.")
+    b.tag("{%p endfor %}")
 
     b.h1("QA programme: progress and forward plan")
     b.p("{{ programme.summary }}")
@@ -653,7 +728,7 @@ def build_pack() -> bytes:
         ("Measure", "{{ d.question }} {{ d.unit }}; {{ d.polarity }}; {{ d.frequency }}", 36),
         ("Target", "{{ d.target }}", 15), ("Definition", "{{ d.definition }}", 75)],
         caption="Indicator definitions")
-    b.p("Produced from {{ workbook }} on {{ generated_on }}.", "Note")
+    _provenance(b)
     b.finish_contents()
     return _save(doc)
 
@@ -664,30 +739,41 @@ def build_board() -> bytes:
     doc = _new_document("{{ board }} performance report, {{ period }} · version {{ version }}")
     b = Builder(doc)
     _cover(b, "{{ board }} performance report", "Half-yearly report on safeguarding "
-           "performance and quality assurance, {{ period }}", "Board meeting: ",
+           "performance and quality assurance, {{ period }}", "{{ board }} meeting: ",
            "The {{ committee }} reports to the {{ board }} every half-year on the performance "
            "dataset, the key risks, the quality assurance programme and the learning taken "
-           "from it. Figures are those of {{ quarter }}, the last quarter of the half-year, "
-           "or of the half-year for half-yearly measures.")
+           "from it. Every figure is for the half-year {{ period }}: counts are its quarters "
+           "added together, rates come from their numerators and denominators added "
+           "together.")
 
-    b.h1("Summary for the Board")
+    b.h1("Summary for the {{ board }}")
+    b.p("What the {{ board }} needs to know about {{ period }}. Each point is drawn from the "
+        "sections of this report.")
+    _attention(b)
     _summary_lists(b, [
         ("Key findings", "key_findings", "No findings this half-year."),
+        ("Good practice", "good_practice", "None recorded this half-year."),
         ("Significant risks", "significant_risks", "No significant risks."),
         ("Improvements", "improvements", "No improvements recorded.")])
     _at_a_glance(b)
 
     b.h1("Headline scorecard")
-    b.p(SCORECARD_INTRO)
+    b.p("{{ figures_note }}")
+    b.p("The headline scorecard holds every Red indicator, the indicators that worsened most "
+        "and those of the content areas the {{ board }} has made a high priority; the last "
+        "column says why each is here. Every other indicator is in the appendix. RAG: Green "
+        "is on or beyond the target; Amber is short of it by no more than the indicator's "
+        "tolerance; Red is further short; No target means there is none (or no better "
+        "direction). The trend line shows every half-year, the target dashed.")
     b.tag("{%p for g in scorecard %}")
     b.p("{{ g.question }}", "Heading 2")
-    _scorecard_table(b, "r in g.rows", landscape=False, commentary=False)
+    _board_table(b, "r in g.rows", "Headline scorecard", why=True)
     b.tag("{%p endfor %}")
 
     b.h1("Key risks")
     b.p("{{ risks.summary }}")
     b.figure("{{ risks.heat_map }}", "{{ risks.heat_map_alt }}")
-    b.p("Risks needing the Board's attention", "Heading 2")
+    b.p("Risks needing the {{ board }}'s attention", "Heading 2")
     b.table_or("risks.significant", "No open risk is in a high band or worsening.",
                lambda: _risk_table(b, "k in risks.significant", "Key risks"))
 
@@ -714,7 +800,197 @@ def build_board() -> bytes:
     b.p("Evidence of impact", "Heading 2")
     b.bullets("a in actions.impact", "{{ a.id }} ({{ a.area }}): {{ a.evidence }}",
               "No completed action records evidence of impact yet.")
-    b.p("Produced from {{ workbook }} on {{ generated_on }}.", "Note")
+
+    b.h1("Appendix: the other indicators")
+    b.p("Every indicator not in the headline scorecard, with its figure for the half-year "
+        "{{ period }} worked out the same way.")
+    b.tag("{%p for g in other_indicators %}")
+    b.p("{{ g.question }}", "Heading 2")
+    _board_table(b, "r in g.rows", "Other indicators", why=False)
+    b.tag("{%p else %}")
+    b.p("Every indicator is in the headline scorecard.")
+    b.tag("{%p endfor %}")
+    _provenance(b)
+    b.finish_contents()
+    return _save(doc)
+
+
+def _board_table(b: Builder, loop: str, caption: str, why: bool) -> None:
+    """The half-year's scorecard: why each headline is shown, or (in the appendix) how many
+    partners reported."""
+    last = ("Why shown", "{{ r.why }}", 32) if why else (
+        "Partners reported", "{{ r.partners }}", 22)
+    b.table(loop, [("Indicator", "{{ r.name }}", 40 if why else 50),
+                   ("Half-year", "{{ r.value }}", 16), ("Target", "{{ r.target }}", 15),
+                   ("RAG", "{{ r.rag }}", 14),
+                   ("Direction of travel", "{{ r.arrow }} {{ r.direction }}", 20),
+                   ("Trend", "{{ r.trend }}", 33), last],
+            caption=caption, fills={3: "r.rag_fill"}, middle={5})
+
+
+# ------------------------------------------------------------------------ the yearly report
+
+def build_yearly() -> bytes:
+    """The yearly report: for families and professionals, in plain words."""
+    doc = _new_document("{{ partnership_short }} yearly report {{ year }}")
+    b = Builder(doc)
+    b.p("{{ partnership }}", "Subtitle")
+    b.p("Keeping children safe: our year {{ year }}", "Title")
+    b.p("The yearly report of the safeguarding partners", "Subtitle")
+    b.p("{{ coverage }}", "Cover detail", bold_label="This report covers: ")
+    b.p("{{ generated_on }}", "Cover detail", bold_label="Published: ")
+    b.p()
+    b.p("This report is for children, families and everyone who works with them. It tells "
+        "you what the partners who keep children safe here did in {{ year }}, what "
+        "difference it made, what we learned, where we did not do well enough and what we "
+        "will do next. The police, health services, the council, schools and other "
+        "organisations are partners in this work.", bold_label="About this report. ")
+    b.p("The figures come from the partners' own records, brought together in "
+        "{{ workbook }}. Each chart is described in the words around it.", "Note")
+    b.doc.add_page_break()
+    b.contents()
+
+    b.h1("The year at a glance")
+    b.bullets("x in glance", "{{ x }}", "There is nothing to report for this year yet.")
+
+    b.h1("Our priorities and how far we have got")
+    b.p("We choose parts of our work to check on, such as domestic abuse or early help. For "
+        "each one we take five steps:")
+    for number, step in enumerate(("we choose it as a priority;",
+                                   "we say what good looks like;",
+                                   "we find out what we already know;",
+                                   "we find out what else we need to know;",
+                                   "we plan how we will check on it."), start=1):
+        b.p(f"Step {number}: {step}", "List Bullet")
+    b.table("a in priorities", [
+        ("Part of our work", "{{ a.area }}", 48), ("Priority", "{{ a.priority }}", 18),
+        ("Steps taken", "{{ a.steps }}", 18), ("How far we have got", "{{ a.progress }}", 86)],
+        caption="Priorities and progress")
+
+    b.h1("Are children and families better off?")
+    b.p("{{ impact_summary }}")
+    b.tag("{%p for m in impact %}")
+    b.p("{{ m.name }}", "Heading 3")
+    b.p("{{ m.text }}")
+    b.figure("{{ m.chart }}", "{{ m.chart_alt }}")
+    b.tag("{%p endfor %}")
+
+    b.h1("What we learned from reviews and audits")
+    b.p("{{ learning.summary }}")
+    b.table_or("learning.audits", "No audit met this year.", lambda: b.table(
+        "h in learning.audits", [
+            ("Audit", "{{ h.id }}", 32), ("When", "{{ h.date }}", 26),
+            ("What it looked at", "{{ h.theme }}", 56), ("Cases", "{{ h.cases }}", 18),
+            ("Good or better", "{{ h.good_share }}", 38)], caption="Audits this year"))
+    b.p("What our audits keep finding", "Heading 2")
+    b.bullets("t in learning.themes", "{{ t }}", "No problem came up again and again.")
+    b.p("What our reviews found", "Heading 2")
+    b.bullets("r in learning.reviews", "{{ r.title }} ({{ r.date }}): {{ r.findings }}",
+              "No review reported findings this year.")
+    b.p("What changed because of what we learned", "Heading 2")
+    b.bullets("a in learning.impact", "{{ a.action }} {{ a.evidence }}",
+              "No finished action has recorded what changed yet.")
+
+    b.h1("What children and families told us")
+    b.p("{{ voice.summary }} We ask three questions: did we listen to you, did we treat you "
+        "with respect, and did we make a difference to keeping you safe and well? We do not "
+        "show a figure when fewer than five people answered, so that no one can be "
+        "recognised.")
+    b.table_or("voice.questions", "No answers were recorded this year.", lambda: b.table(
+        "q in voice.questions", [
+            ("Question", "{{ q.question }}", 80), ("Answers", "{{ q.answered }}", 26),
+            ("Said yes", "{{ q.yes }}", 30), ("The year before", "{{ q.yes_before }}", 34)],
+        caption="What children and families told us"))
+    b.p("In their words", "Heading 2")
+    b.tag("{%p for s in voice.stories %}")
+    b.p("“{{ s.story }}”", "Quote")
+    b.p("Told to {{ s.partner }}", "Caption")
+    b.tag("{%p else %}")
+    b.p("No stories were recorded this year.")
+    b.tag("{%p endfor %}")
+    b.p("What changed because of it", "Heading 2")
+    b.bullets("a in voice.changed", "{{ a.action }} ({{ a.status }}). What changed: "
+              "{{ a.evidence }}", "No action has come from what children and families told "
+              "us yet.")
+
+    b.h1("Where we made little or no progress")
+    b.bullets("x in little_progress", "{{ x }}", "We made progress in every area we measure.")
+
+    b.h1("How we checked on our work")
+    b.p("{{ programme.summary }}")
+    b.table_or("programme.by_type", "There is no plan of checks yet.", lambda: b.table(
+        "t in programme.by_type", [
+            ("Kind of check", "{{ t.type }}", 74), ("Planned", "{{ t.activities }}", 24),
+            ("Took place", "{{ t.ran }}", 24), ("Late or missed", "{{ t.slipped }}", 24),
+            ("Never done yet", "{{ t.no_record }}", 24)], caption="Checks against the plan"))
+
+    b.h1("Section 11 and Section 175/157 self-assessments")
+    b.p("{{ self_assessment.summary }}")
+
+    b.h1("What we will do in {{ next_year }}")
+    b.bullets("x in next_priorities", "{{ x }}", "We will keep checking on all our work.")
+
+    b.h1("Words we use")
+    b.table("w in glossary", [("Word", "{{ w.word }}", 50), ("What it means",
+                                                               "{{ w.meaning }}", 120)],
+            caption="Words we use")
+    b.finish_contents()
+    return _save(doc)
+
+
+# ----------------------------------------------------------- the review of the QA programme
+
+def build_review() -> bytes:
+    """The committee's annual review of the QA programme and the next year's proposed."""
+    doc = _new_document("{{ committee_short }}: review of the QA programme, {{ year }}")
+    b = Builder(doc)
+    _cover(b, "Review of the QA programme", "{{ year }}, and the programme proposed for "
+           "{{ next_year }}", "Meeting: ",
+           "Each year the {{ committee }} reviews the quality assurance programme and agrees "
+           "the programme for the following year, prioritising the content areas. This "
+           "paper sets out what each kind of activity did in {{ year }}, the content areas "
+           "with no indicator or no QA activity, and the programme proposed for "
+           "{{ next_year }}.")
+
+    b.h1("Summary and decision")
+    b.p("{{ summary }}")
+    b.p("{{ decision }}", bold_label="Decision: ")
+    b.p("Proposed additions", "Heading 2")
+    b.bullets("x in additions", "{{ x }}", "No addition is proposed.")
+
+    b.h1("The year by type of activity")
+    b.table("t in by_type", [
+        ("Type of activity", "{{ t.type }}", 36), ("Activities", "{{ t.activities }}", 19),
+        ("Ran", "{{ t.ran }}", 11), ("Slipped", "{{ t.slipped }}", 15),
+        ("No record", "{{ t.no_record }}", 15), ("Findings reported", "{{ t.findings }}", 48),
+        ("Actions raised", "{{ t.actions_words }}", 26)], caption="The year by type")
+
+    b.h1("Every activity")
+    b.table("a in activities", [
+        ("Activity", "{{ a.title }}", 50), ("Type", "{{ a.type }}", 34),
+        ("Frequency", "{{ a.frequency }}", 20), ("Last done", "{{ a.last_done }}", 20),
+        ("Outcome", "{{ a.outcome }}", 24), ("Next due", "{{ a.next_due }}", 22)],
+        caption="Every activity in the year")
+
+    b.h1("Content areas without an indicator or a QA activity")
+    b.p("An area has no QA activity when no multi-agency audit in {{ year }} had it as its "
+        "theme and no activity that ran names it.")
+    b.p("No QA activity in {{ year }}", "Heading 2")
+    b.bullets("g in no_activity", "{{ g.area }} ({{ g.priority }} priority)",
+              "Every content area had some QA activity.")
+    b.p("No indicator in the performance dataset", "Heading 2")
+    b.bullets("g in no_indicator", "{{ g.area }} ({{ g.priority }} priority)",
+              "Every content area has at least one indicator.")
+
+    b.h1("Proposed programme for {{ next_year }}")
+    b.p("Each activity of the timetable with its next due date and the dates it falls due in "
+        "{{ next_year }}, for the committee to agree.")
+    b.table("p in proposed", [
+        ("Activity", "{{ p.title }}", 46), ("Lead", "{{ p.lead }}", 28),
+        ("Frequency", "{{ p.frequency }}", 20), ("Reports to", "{{ p.route }}", 18),
+        ("Next due", "{{ p.next_due }}{% if p.note %} ({{ p.note }}){% endif %}", 22),
+        ("Due in {{ next_year }}", "{{ p.due_in_year }}", 36)],
+        caption="Proposed programme")
     b.finish_contents()
     return _save(doc)
 
@@ -741,7 +1017,9 @@ def _save(doc) -> bytes:
 
 
 def main() -> None:
-    for name, build in (("qpc_pack.docx", build_pack), ("board_report.docx", build_board)):
+    for name, build in (("qpc_pack.docx", build_pack), ("board_report.docx", build_board),
+                        ("yearly_report.docx", build_yearly),
+                        ("programme_review.docx", build_review)):
         (HERE / name).write_bytes(build())
         print(f"Wrote {HERE / name}")
 

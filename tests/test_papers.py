@@ -37,9 +37,11 @@ PACK_SECTIONS = [
     "Learning and improvement actions",
     "Partner return compliance",
     "Appendix: indicator definitions",
+    "Appendix: where the figures come from",
 ]
 BOARD_SECTIONS = ["Summary for the Board", "Headline scorecard", "Key risks",
-                  "Quality assurance programme", "Learning and improvement"]
+                  "Quality assurance programme", "Learning and improvement",
+                  "Appendix: the other indicators", "Appendix: where the figures come from"]
 HOSTILE = "{{ 7*7 }} {% if true %}yes{% endif %} <b>bold</b> & \x07bell\ttab"
 
 
@@ -89,15 +91,25 @@ def _pdf_pages(pdf: Path) -> int:
     return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
 
 
+COMMENTARY = "Partners' commentary: "
+
+
 def _scorecard_rows(document) -> dict[str, list[str]]:
-    """Indicator name -> the cells of its scorecard row."""
-    rows = {}
+    """Indicator name -> the cells of its scorecard row, and last the partners' commentary
+    from the row across the table under it (empty when there is none)."""
+    rows: dict[str, list[str]] = {}
     for table in document.tables:
         header = [c.text for c in table.rows[0].cells]
         if header[:2] == ["Indicator", "Value"] and "RAG" in header:
+            last = None
             for row in table.rows[1:]:
                 cells = [c.text for c in row.cells]
-                rows[cells[0]] = cells
+                if len({id(c._tc) for c in row.cells}) == 1:  # the commentary, merged
+                    assert cells[0].startswith(COMMENTARY)
+                    rows[last][-1] = cells[0].removeprefix(COMMENTARY)
+                    continue
+                last = cells[0]
+                rows[last] = [*cells, ""]
     return rows
 
 
@@ -155,10 +167,19 @@ def test_cover_shows_the_settings(pack_doc):
         assert "OFFICIAL-SENSITIVE" in "\n".join(p.text for p in part.paragraphs)
 
 
-def test_contents_field_updates_on_open(pack_doc):
-    assert pack_doc.settings.element.find(qn("w:updateFields")) is not None
-    instructions = "".join(t.text for t in pack_doc.element.iter(qn("w:instrText")))
-    assert "TOC" in instructions
+def test_contents_links_every_section_without_a_field_to_update(pack_doc):
+    """No field Word asks to update on opening: the contents is a list of links to the
+    sections' bookmarks, each with a PAGEREF for its page (filled in with --pdf)."""
+    assert pack_doc.settings.element.find(qn("w:updateFields")) is None
+    assert not [c for c in pack_doc.element.iter(qn("w:fldChar")) if c.get(qn("w:dirty"))]
+    instructions = [t.text.split() for t in pack_doc.element.iter(qn("w:instrText"))]
+    assert all(words[0] == "PAGEREF" for words in instructions)
+    entries = [p for p in pack_doc.paragraphs if p.style.name == "TOC 1"]
+    anchors = [h.get(qn("w:anchor")) for p in entries for h in p._p.iter(qn("w:hyperlink"))]
+    assert [words[1] for words in instructions] == anchors
+    marks = {b.get(qn("w:name")): "".join(t.text for t in b.getparent().iter(qn("w:t")))
+             for b in pack_doc.element.iter(qn("w:bookmarkStart"))}
+    assert [marks[a] for a in anchors] == PACK_SECTIONS
 
 
 def test_scorecard_figures_equal_the_rollup(pack_doc, workbook):
@@ -192,6 +213,8 @@ def test_rag_shown_as_word_and_shading(pack_doc):
         column = header.index("RAG")
         for row in table.rows[1:]:
             cell = row.cells[column]
+            if cell.text.startswith(COMMENTARY):
+                continue
             shading = cell._tc.tcPr.find(qn("w:shd"))
             assert cell.text in papers.RAG_FILL
             assert shading.get(qn("w:fill")) == papers.RAG_FILL[cell.text]
@@ -226,10 +249,12 @@ def test_every_picture_has_alt_text(pack_doc, workbook):
     pictures = list(papers.iter_pictures(pack_doc))
     spc = _long_series(workbook[0])
     assert spc >= 5
-    assert len(pictures) == 28 + spc + 1  # a trend per indicator, the SPC charts, the heat map
+    # a trend per indicator, each SPC chart and its two icons, the heat map
+    assert len(pictures) == 28 + 3 * spc + 1
     for picture in pictures:
         assert picture.get("descr", "").strip(), picture.get("name")
         assert picture.get("title", "").strip()
+    assert len({p.get("id") for p in pictures}) == len(pictures)  # a shape id each
     described = [p.get("descr") for p in pictures]
     assert any(re.search(r" (rose|fell) from .+ to .+ over \d+ quarters; (target|no target)",
                          d) for d in described)
@@ -240,7 +265,11 @@ def test_every_picture_has_alt_text(pack_doc, workbook):
 
 def test_pictures_are_the_drawn_charts_not_placeholders(pack_doc, workbook):
     images = [p for p in pack_doc.part.package.iter_parts() if p.content_type == "image/png"]
-    assert len(images) == 28 + _long_series(workbook[0]) + 1
+    icons = [p for p in images if p.image.px_width == p.image.px_height]  # round icons
+    spc = _long_series(workbook[0])
+    # each kind of icon is stored once, however often the SPC table shows it
+    assert len(images) - len(icons) == 28 + spc + 1 and 2 <= len(icons) <= 11
+    assert len({p.blob for p in icons}) == len(icons)
     assert all(len(p.blob) > 1000 and p.blob.startswith(b"\x89PNG") for p in images)
 
 
@@ -256,7 +285,7 @@ def test_spc_section_lists_each_long_series(pack_doc, workbook):
         "Indicator", "Figures"])
     assert len(spc.rows) == 1 + _long_series(workbook[0])
     assert {row.cells[1].text for row in spc.rows[1:]} == {"12 quarters"}
-    verdicts = {row.cells[6].text for row in spc.rows[1:]}
+    verdicts = {row.cells[5].text.strip() for row in spc.rows[1:]}
     assert verdicts <= {"Consistently passes", "Consistently fails", "Hit and miss",
                         "No target"}
 
@@ -560,3 +589,100 @@ def test_readme_documents_every_context_value(plain_context, workbook):
         if any(f"`{name}" not in readme for name in names):
             missing.append(path)
     assert not missing
+
+
+# ------------------------------------------------------------------------ publishable papers
+
+@pytest.fixture(scope="session")
+def pack_pdf(workbook, tmp_path_factory) -> tuple[Path, Path]:
+    """The pack written with --pdf, as an officer would: its .docx and tagged PDF."""
+    master, today = workbook
+    out = tmp_path_factory.mktemp("pdf") / "pack.docx"
+    with pytest.raises(SystemExit) as done:
+        cli_main(["pack", str(master), "--out", str(out), "--today", today.isoformat(),
+                  "--pdf"])
+    assert done.value.code == 0
+    return out, out.with_suffix(".pdf")
+
+
+@pytest.fixture(scope="session")
+def board_pdf(workbook, tmp_path_factory) -> tuple[Path, Path]:
+    master, today = workbook
+    out = papers.build_board_report(master, today=today, pdf=True,
+                                    out=tmp_path_factory.mktemp("pdf") / "board.docx")
+    return out, out.with_suffix(".pdf")
+
+
+@pytest.mark.libreoffice
+def test_pdf_is_tagged_with_title_and_language(pack_pdf):
+    info = subprocess.run(["pdfinfo", str(pack_pdf[1])], capture_output=True, text=True,
+                          check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    assert re.search(r"^Title:\s+Quality & Performance Committee pack: 2026-27 Q2$", info, re.M)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("which", ["pack_pdf", "board_pdf"])
+def test_contents_shows_the_pages_libreoffice_laid_out(which, request):
+    """The Word contents carries the page numbers of the PDF, without a field to update."""
+    from qa_xl.papers.pdf import bookmark_pages
+
+    document_path, pdf = request.getfixturevalue(which)
+    pages = bookmark_pages(pdf)
+    document = docx.Document(document_path)
+    entries = [p for p in document.paragraphs if p.style.name == "TOC 1"]
+    shown = {}
+    for entry in entries:
+        anchor = next(entry._p.iter(qn("w:hyperlink"))).get(qn("w:anchor"))
+        shown[anchor] = entry.text.rsplit("\t", 1)[-1]
+    assert shown and shown == {name: str(page) for name, page in pages.items()}
+    assert list(map(int, shown.values())) == sorted(map(int, shown.values()))
+    contents = subprocess.run(["pdftotext", "-f", "1", "-l", "3", str(pdf), "-"],
+                              capture_output=True, text=True).stdout
+    first = entries[0].text.split("\t")[0]
+    assert re.search(re.escape(first) + r"\s+" + shown[min(shown)], contents)
+
+
+def test_pdf_without_libreoffice_is_a_clear_message(workbook, tmp_path, monkeypatch, capsys):
+    master, today = workbook
+    monkeypatch.setenv("PATH", str(tmp_path / "no_programs"))
+    monkeypatch.delenv("QA_XL_SOFFICE", raising=False)
+    out = tmp_path / "board.docx"
+    with pytest.raises(SystemExit) as done:
+        cli_main(["paper", "board", str(master), "--out", str(out), "--pdf",
+                  "--today", today.isoformat()])
+    assert done.value.code == 2
+    message = capsys.readouterr().err
+    assert "LibreOffice is not installed, so no PDF was written" in message
+    assert "board.docx" in message and out.exists() and not out.with_suffix(".pdf").exists()
+
+
+@pytest.mark.parametrize("which", ["pack", "board"])
+def test_every_text_and_fill_pair_has_a_contrast_of_at_least_4_5(which, request):
+    from accessibility import contrast, low_contrast, text_fill_pairs
+
+    document = docx.Document(request.getfixturevalue(which))
+    pairs = text_fill_pairs(document)
+    fills = {fill for _, fill in pairs}
+    assert {"FFFFFF", "1F3864"} <= fills and len(fills) >= 5  # it sees shaded cells too
+    assert low_contrast(document) == []
+    assert contrast("262626", "D55E00") < 4.5  # the old "Very high" cell would fail
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("which", ["pack_pdf", "board_pdf"])
+def test_no_page_left_nearly_empty(which, request):
+    from accessibility import page_fill
+
+    fill = page_fill(request.getfixturevalue(which)[1])
+    assert len(fill) > 5
+    nearly_empty = [page for page, share in enumerate(fill[1:-1], start=2) if share < 0.3]
+    assert nearly_empty == [], fill
+
+
+@pytest.mark.parametrize("which", ["pack", "board"])
+def test_no_python_words_reach_the_committee(which, request):
+    from accessibility import PYTHON_WORDS, document_text
+
+    text = document_text(docx.Document(request.getfixturevalue(which)))
+    assert not PYTHON_WORDS.findall(text), PYTHON_WORDS.findall(text)[:5]

@@ -1,4 +1,5 @@
-"""``qa-xl pack`` and ``qa-xl paper board``: thin wrappers over :mod:`qa_xl.papers`.
+"""``qa-xl pack`` and ``qa-xl paper board|yearly|programme-review``: thin wrappers over
+:mod:`qa_xl.papers` (and ``qa-xl explain``, registered with them).
 
 The chart workers are started before anything heavy is imported, so that they load
 matplotlib while this process loads pandas and reads the workbook (see
@@ -22,6 +23,10 @@ PeriodOption = Annotated[str | None, typer.Option(
 HalfOption = Annotated[str | None, typer.Option(
     "--period", metavar="HALF-YEAR", help="The half-year to report on, e.g. 2026-27 H1 (a "
     "quarter means its half-year; default: the latest complete by current_period).")]
+YearOption = Annotated[str | None, typer.Option(
+    "--year", metavar="YEAR", help="The financial year, e.g. 2025-26 or 2025/26 (default: the "
+    "latest complete by current_period for the yearly report, the one current_period is in "
+    "for the programme review).")]
 OutOption = Annotated[Path | None, typer.Option(
     "--out", metavar="FILE.docx", help="Where to write the paper (default: beside the "
     "workbook).", dir_okay=False)]
@@ -32,6 +37,8 @@ CheckOption = Annotated[Path | None, typer.Option(
     "--check-template", metavar="FILE.docx", help="Only check this template: list every name "
     "it uses that the paper does not provide (give WORKBOOK too to check the names inside "
     "loops).", dir_okay=False)]
+PdfOption = Annotated[bool, typer.Option(
+    "--pdf", help="Also write a tagged PDF (PDF/UA) beside the .docx, through LibreOffice.")]
 TodayOption = Annotated[dt.datetime | None, typer.Option(
     "--today", metavar="DATE", formats=["%Y-%m-%d", "%d/%m/%Y"], help="The date at which "
     "overdue activities, risks and actions are judged, as 2026-11-25 or 25/11/2026 (default: "
@@ -42,32 +49,38 @@ def _day(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
 
 
+COMMANDS = {"pack": "qa-xl pack", "board": "qa-xl paper board",
+            "yearly": "qa-xl paper yearly", "programme_review": "qa-xl paper programme-review"}
+
+
 def _check(template: Path, workbook: Path | None, kind: str, period: str | None,
            today: dt.date | None) -> None:
     from qa_xl.cli.console import err, out
     from qa_xl.core.errors import UnusableInput
-    from qa_xl.papers import BOARD_NAMES, PACK_NAMES, check_template, paper_context
+    from qa_xl.papers import NAMES, check_template, paper_context
 
     context = paper_context(workbook, kind, period=period, today=today,
                             draw=False) if workbook else None
     missing = check_template(template, context, kind=kind)
+    words = kind.replace("_", " ")
     if missing:
-        err.print(f"Names that {template.name} uses and the {kind} does not provide:",
+        err.print(f"Names that {template.name} uses and the {words} does not provide:",
                   markup=False)
         for name in missing:
             err.print(f"  {name}", markup=False)
-        other, command = (BOARD_NAMES - PACK_NAMES, "qa-xl paper board") if kind == "pack" \
-            else (PACK_NAMES - BOARD_NAMES, "qa-xl pack")
         tops = {name.split(".")[0].split("[")[0] for name in missing}
-        action = (f"it looks like the other paper's template: check it with {command} "
-                  "--check-template" if tops <= other else
+        other = next((k for k in NAMES if k != kind and tops <= NAMES[k] - NAMES[kind]),
+                     None)
+        action = (f"it looks like another paper's template: check it with {COMMANDS[other]} "
+                  "--check-template" if other else
                   "correct them in Word (report_templates/README.md lists every name)")
-        raise UnusableInput(f"the template uses {len(missing)} name(s) that the {kind} does not "
-                            f"provide: {', '.join(missing)}", file=template, action=action)
+        raise UnusableInput(f"the template uses {len(missing)} name(s) that the {words} does "
+                            f"not provide: {', '.join(missing)}", file=template, action=action)
     if workbook:
-        out.print(f"Template OK: every name it uses is in the {kind}'s context.", markup=False)
+        out.print(f"Template OK: every name it uses is in the {words}'s context.",
+                  markup=False)
     else:
-        out.print(f"Template OK: every top-level name it uses is in the {kind}'s context. "
+        out.print(f"Template OK: every top-level name it uses is in the {words}'s context. "
                   "Give the workbook as well to check the names inside loops.", markup=False)
 
 
@@ -79,9 +92,17 @@ def _workbook(workbook: Path | None, command: str) -> Path:
     return workbook
 
 
+def _wrote(path: Path, pdf: bool) -> None:
+    from qa_xl.cli.console import out as console
+
+    console.print(f"Wrote {path}", markup=False)
+    if pdf:
+        console.print(f"Wrote {path.with_suffix('.pdf')}", markup=False)
+
+
 def pack(workbook: WorkbookArg = None, period: PeriodOption = None, out: OutOption = None,
          template: TemplateOption = None, check_template: CheckOption = None,
-         today: TodayOption = None) -> None:
+         today: TodayOption = None, pdf: PdfOption = False) -> None:
     """Write the quarterly Q&PC pack (Word) from the workbook and the pack template."""
     if check_template:
         _check(check_template, workbook, "pack", period, _day(today))
@@ -89,17 +110,16 @@ def pack(workbook: WorkbookArg = None, period: PeriodOption = None, out: OutOpti
     from qa_xl.papers import drawing
 
     drawing.warm_up()
-    from qa_xl.cli.console import out as console
     from qa_xl.papers import build_pack
 
     path = build_pack(_workbook(workbook, "pack"), period=period, out=out, template=template,
-                      today=_day(today))
-    console.print(f"Wrote {path}", markup=False)
+                      today=_day(today), pdf=pdf)
+    _wrote(path, pdf)
 
 
 def board(workbook: WorkbookArg = None, period: HalfOption = None, out: OutOption = None,
           template: TemplateOption = None, check_template: CheckOption = None,
-          today: TodayOption = None) -> None:
+          today: TodayOption = None, pdf: PdfOption = False) -> None:
     """Write the half-yearly Board performance report (Word) from the workbook and the Board
     report template."""
     if check_template:
@@ -108,20 +128,63 @@ def board(workbook: WorkbookArg = None, period: HalfOption = None, out: OutOptio
     from qa_xl.papers import drawing
 
     drawing.warm_up()
-    from qa_xl.cli.console import out as console
     from qa_xl.papers import build_board_report
 
     path = build_board_report(_workbook(workbook, "paper board"), period=period, out=out,
-                              template=template, today=_day(today))
-    console.print(f"Wrote {path}", markup=False)
+                              template=template, today=_day(today), pdf=pdf)
+    _wrote(path, pdf)
+
+
+def yearly(workbook: WorkbookArg = None, year: YearOption = None, out: OutOption = None,
+           template: TemplateOption = None, check_template: CheckOption = None,
+           today: TodayOption = None, pdf: PdfOption = False) -> None:
+    """Write the yearly report (Word), for families and professionals: priorities and
+    progress, impact year on year, learning, the voice of children and families, where
+    progress was too little, the QA programme and next year's priorities."""
+    if check_template:
+        _check(check_template, workbook, "yearly", year, _day(today))
+        return
+    from qa_xl.papers import drawing
+
+    drawing.warm_up()
+    from qa_xl.papers import build_yearly_report
+
+    path = build_yearly_report(_workbook(workbook, "paper yearly"), year=year, out=out,
+                               template=template, today=_day(today), pdf=pdf)
+    _wrote(path, pdf)
+
+
+def programme_review(workbook: WorkbookArg = None, year: YearOption = None,
+                     out: OutOption = None, template: TemplateOption = None,
+                     check_template: CheckOption = None, today: TodayOption = None,
+                     pdf: PdfOption = False) -> None:
+    """Write the annual review of the QA programme (Word): each type of activity's year,
+    content areas with no indicator or no activity, and the next year's programme proposed
+    for the committee to agree."""
+    if check_template:
+        _check(check_template, workbook, "programme_review", year, _day(today))
+        return
+    from qa_xl.papers import build_programme_review
+
+    path = build_programme_review(_workbook(workbook, "paper programme-review"), year=year,
+                                  out=out, template=template, today=_day(today), pdf=pdf)
+    _wrote(path, pdf)
 
 
 def register(app: typer.Typer) -> None:
     """Add ``pack`` and the ``paper`` group (``paper board``) to the command line."""
     app.command("pack", short_help="Write the quarterly Q&PC pack (Word).")(pack)
     paper = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                        help="Committee papers other than the Q&PC pack: the Board's "
-                        "half-yearly performance report.",
-                        short_help="Other papers: the Board report.")
+                        help="Papers other than the Q&PC pack: the Board's half-yearly "
+                        "performance report, the yearly report and the annual review of the "
+                        "QA programme.",
+                        short_help="Other papers: Board report, yearly report, programme "
+                        "review.")
     paper.command("board", short_help="Write the half-yearly Board report (Word).")(board)
+    paper.command("yearly", short_help="Write the yearly report (Word).")(yearly)
+    paper.command("programme-review", short_help="Write the annual review of the QA "
+                  "programme (Word).")(programme_review)
     app.add_typer(paper, name="paper")
+    from qa_xl.cli import explain
+
+    explain.register(app)  # reads what the papers read: registered with them

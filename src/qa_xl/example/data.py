@@ -54,7 +54,7 @@ def demo_data(config: Config, *, quarters: int, seed: int
     data = {f"tblReturn_{pid}": frame for pid, frame in
             _returns(config, periods, rng, today).items()}
     data[S.TIMETABLE.table] = _timetable(config, rng, today)
-    data[S.RISKS.table] = _risks(rng, today)
+    data[S.RISKS.table] = _risks(config, rng, today)
     audits = _audits(config, rng, periods)
     data[S.AUDITS.table] = audits
     data[S.VOICE.table] = _voice(config, rng, periods)
@@ -173,22 +173,24 @@ def _timetable(config: Config, rng: np.random.Generator, today: dt.date) -> pd.D
     return pd.DataFrame(rows, columns=S.TIMETABLE.names)
 
 
-_RISKS = (
-    ("Partner agencies do not provide returns on time, so the Board lacks assurance", "Board"
-     " business manager"),
-    ("Learning from reviews is not embedded in front-line practice", "Chair of Q&PC"),
+_RISKS = (  # {names} are the configuration's, so a renamed partnership's demo says its own
+    ("Partner agencies do not provide returns on time, so the {board} lacks assurance",
+     "{board} business manager"),
+    ("Learning from reviews is not embedded in front-line practice", "Chair of "
+     "{committee_short}"),
     ("Reduced capacity in health safeguarding teams", "Designated nurse"),
     ("Increase in contacts to the MASH exceeds capacity", "Head of MASH"),
     ("Children missing education are not identified quickly", "Head of inclusion"),
     ("Voice of the child is not captured consistently", "Principal social worker"),
-    ("Section 11 action plans are not completed", "Board business manager"),
+    ("Section 11 action plans are not completed", "{board} business manager"),
     ("Exploitation risks are not recognised early", "Detective chief inspector"),
 )
 
 
-def _risks(rng: np.random.Generator, today: dt.date) -> pd.DataFrame:
+def _risks(config: Config, rng: np.random.Generator, today: dt.date) -> pd.DataFrame:
     rows = []
     for i, (title, owner) in enumerate(_RISKS):
+        title, owner = title.format(**config.names), owner.format(**config.names)
         likelihood, impact = int(rng.integers(2, 6)), int(rng.integers(2, 6))
         previous = int(np.clip(likelihood + rng.choice([-1, 0, 1]), 1, 5)) * impact
         if i == 3:  # one risk is clearly worsening
@@ -196,7 +198,7 @@ def _risks(rng: np.random.Generator, today: dt.date) -> pd.DataFrame:
         status = "Closed" if i == 6 else "Open"
         rows.append([f"R{i + 1:02d}", title, owner, likelihood, impact, likelihood * impact,
                      previous, (likelihood - 1) * (impact - 1),
-                     "Monitoring through the Q&PC dataset.",
+                     f"Monitoring through the {config.names['committee_short']} dataset.",
                      "Deep dive and partner challenge session.",
                      today + dt.timedelta(days=int(rng.integers(40, 150))), status, None])
     return pd.DataFrame(rows, columns=S.RISKS.names)
@@ -276,7 +278,8 @@ def _actions(config: Config, rng: np.random.Generator, today: dt.date,
         status = "Completed" if i % 5 == 0 else ("In progress" if i % 2 else "Not started")
         rows.append([f"A{i + 1:03d}", source, finding,
                      "Briefing to front-line staff and audit of practice in three months.",
-                     areas[i % len(areas)], "Board business manager", due, status,
+                     areas[i % len(areas)], f"{config.names['board']} business manager", due,
+                     status,
                      "Re-audit showed improvement." if status == "Completed" else None, None])
     return pd.DataFrame(rows, columns=S.ACTIONS.names)
 

@@ -1,4 +1,5 @@
-"""The papers: the quarterly Q&PC pack and the half-yearly Board report, from Word templates.
+"""The papers: the quarterly Q&PC pack, the half-yearly Board report, the yearly report and
+the annual review of the QA programme, from Word templates.
 
 The framework makes quality assurance a standing item at every Q&PC meeting (key findings,
 good practice, significant risks and improvements) and sends a half-yearly performance report
@@ -38,10 +39,13 @@ from typing import Any
 _EXPORTS = {
     "format_value": "charts",
     **dict.fromkeys(("BOARD_TEMPLATE", "LIST_LIMIT", "PACK_TEMPLATE", "RAG_FILL",
-                     "SPC_MIN_POINTS", "STATUS_FILL", "TEMPLATE_DIR", "board_half"), "data"),
-    **dict.fromkeys(("BOARD_NAMES", "PACK_NAMES", "build_board_report", "build_pack",
-                     "check_template", "context_paths", "iter_pictures", "render",
-                     "template_names"), "word"),
+                     "REVIEW_TEMPLATE", "SPC_MIN_POINTS", "STATUS_FILL", "TEMPLATE_DIR",
+                     "YEARLY_TEMPLATE", "board_half"), "data"),
+    **dict.fromkeys(("BOARD_NAMES", "NAMES", "PACK_NAMES", "REVIEW_NAMES", "YEARLY_NAMES",
+                     "build_board_report", "build_pack", "build_programme_review",
+                     "build_yearly_report", "check_template", "context_paths",
+                     "iter_pictures", "render", "template_names"), "word"),
+    "explain": "provenance", "write_pdf": "pdf",
     **dict.fromkeys(("board_context", "pack_context", "paper_context"), "contexts"),
     "risk_bands": "sections",
 }

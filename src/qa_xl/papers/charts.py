@@ -27,12 +27,15 @@ OKABE_ITO = {
 GREY = "#767676"  # 4.5:1 on white: the lightest grey that still reads as text
 DPI = 110
 MM_PER_INCH = 25.4
-TREND_MM = (34, 10)  # a sparkline in a scorecard row
+TREND_MM = (27.94, 8.89)  # a sparkline in a scorecard row: 1.1 x 0.35 inches, whole pixels
 SPARK_DPI = 220  # small pictures need more dots per inch to stay sharp
 SPC_MM = (160, 72)
+ICON_MM = (7, 7)  # a Making Data Count style icon in the SPC summary table
+BARS_MM = (90, 45)  # a measure year by year, in the yearly report
 HEAT_MM = (120, 96)
 BAND_COLOURS = ("#CDE4F5", OKABE_ITO["yellow"], OKABE_ITO["orange"], OKABE_ITO["vermillion"],
                 OKABE_ITO["purple"])
+BAND_TINTS = ("#E3EFF9", "#FAF6C2", "#FBE2A8", "#F5C6B0", "#EDD3E3")  # the same, light
 LIKELIHOOD_WORDS = ("Rare", "Unlikely", "Possible", "Likely", "Almost certain")
 IMPACT_WORDS = ("Negligible", "Minor", "Moderate", "Major", "Catastrophic")
 PERIOD_WORDS = {"Q": ("quarter", "quarters"), "H": ("half-year", "half-years"),
@@ -103,7 +106,8 @@ class TrendSpec:
 @dataclass(frozen=True)
 class SpcSpec:
     """An XmR chart of one indicator: ``improvement`` is "increase", "decrease" or "neutral"
-    (see :func:`qa_xl.papers.spc.xmr`)."""
+    (see :func:`qa_xl.papers.spc.xmr`); ``rebase`` holds the points (index, reason) from
+    which the officer had the limits recalculated."""
 
     name: str
     labels: tuple[str, ...]
@@ -111,6 +115,32 @@ class SpcSpec:
     unit: str
     improvement: str
     target: float | None = None
+    rebase: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def rebase_at(self) -> tuple[int, ...]:
+        return tuple(i for i, _ in self.rebase)
+
+
+@dataclass(frozen=True)
+class BarSpec:
+    """A measure year by year (the yearly report): one bar per year, its figure written on
+    it, the target as a dashed line."""
+
+    name: str
+    labels: tuple[str, ...]
+    values: tuple[float | None, ...]
+    unit: str
+    target: float | None = None
+
+
+@dataclass(frozen=True)
+class IconSpec:
+    """A Making Data Count style icon: ``kind`` is a variation icon (common_cause,
+    improvement_high, improvement_low, concern_high, concern_low, neutral_high, neutral_low)
+    or an assurance icon (pass, fail, inconsistent, none)."""
+
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -122,7 +152,59 @@ class HeatSpec:
     bands: tuple[tuple[str, int, int], ...]
 
 
-Spec = TrendSpec | SpcSpec | HeatSpec
+Spec = TrendSpec | SpcSpec | HeatSpec | IconSpec | BarSpec
+
+# What each icon shows: (fill, letter, letter colour, words for the alt text). The letter is
+# black on the light fills and white on the dark ones, 4.5:1 or more either way.
+ICONS = {
+    "common_cause": (GREY, "~", "#FFFFFF", "Common cause variation: no significant change"),
+    "improvement_high": (OKABE_ITO["blue"], "H", "#FFFFFF",
+                         "Special cause variation: improvement, higher values"),
+    "improvement_low": (OKABE_ITO["blue"], "L", "#FFFFFF",
+                        "Special cause variation: improvement, lower values"),
+    "concern_high": (OKABE_ITO["orange"], "H", "#000000",
+                     "Special cause variation: concern, higher values"),
+    "concern_low": (OKABE_ITO["orange"], "L", "#000000",
+                    "Special cause variation: concern, lower values"),
+    "neutral_high": (OKABE_ITO["purple"], "H", "#000000",
+                     "Special cause variation: unusually high values, no better direction"),
+    "neutral_low": (OKABE_ITO["purple"], "L", "#000000",
+                    "Special cause variation: unusually low values, no better direction"),
+    "pass": (OKABE_ITO["blue"], "P", "#FFFFFF", "Assurance: consistently passes the target"),
+    "fail": (OKABE_ITO["orange"], "F", "#000000", "Assurance: consistently fails the target"),
+    "inconsistent": (GREY, "?", "#FFFFFF", "Assurance: hit and miss, the target will be met "
+                     "some of the time"),
+    "none": ("#FFFFFF", "–", "#000000", "Assurance: not assessed (no target, or no better "
+             "direction)"),
+}
+
+
+def icon_alt(kind: str) -> str:
+    return ICONS.get(kind, ICONS["none"])[3] + "."
+
+
+def limit_bounds(unit: str) -> tuple[float | None, float | None]:
+    """The values a figure of this unit can take, for clipping process limits as NHS
+    England's Making Data Count tool does: a percentage between 0% and 100%, a count, rate
+    or number of days not below 0."""
+    kind = str(unit or "").strip().lower()
+    if kind.startswith("percent"):
+        return 0.0, 1.0
+    if kind in ("count", "days") or kind.startswith("rate"):
+        return 0.0, None
+    return None, None
+
+
+def clipped(value: float | None, unit: str) -> float | None:
+    """A process limit as shown: within the values the unit can take."""
+    if value is None:
+        return None
+    low, high = limit_bounds(unit)
+    if low is not None and value < low:
+        return low
+    if high is not None and value > high:
+        return high
+    return value
 
 
 # ------------------------------------------------------------------------------- alt texts
@@ -164,11 +246,23 @@ def spc_alt(spec: SpcSpec, result: Any) -> str:
     marked = ", ".join(f"{n} {c if c != 'neither' else 'unusual (no better direction)'}"
                        for c, n in special.items() if n)
     target = (f"target {fmt(spec.target)}" if spec.target is not None else "no target")
+    rebased = "".join(f" Limits recalculated from {spec.labels[i]} ({reason})."
+                      for i, reason in spec.rebase)
     return (f"{spec.name}: statistical process control chart of {span} "
             f"({spec.labels[0]} to {spec.labels[-1]}); latest {fmt(points[-1][1])}; "
-            f"mean {fmt(seg.mean)}, process limits {fmt(seg.lpl)} to {fmt(seg.upl)}; {target}. "
+            f"mean {fmt(seg.mean)}, process limits {fmt(clipped(seg.lpl, spec.unit))} to "
+            f"{fmt(clipped(seg.upl, spec.unit))}; {target}.{rebased} "
             f"Special cause points: {marked or 'none'}. Variation: {result.variation_text}. "
             f"Assurance: {result.assurance_text}.")
+
+
+def bars_alt(spec: BarSpec) -> str:
+    """'Bar chart of X by year: 60.2% in 2024-25, 62.9% in 2025-26; the aim is 75.0%.'"""
+    shown = [f"{format_value(v, spec.unit, missing='no figure')} in {label}"
+             for label, v in zip(spec.labels, spec.values)]
+    aim = (f"; the target is {format_value(spec.target, spec.unit)}"
+           if spec.target is not None else "")
+    return f"Bar chart of {spec.name} by year: {', '.join(shown) or 'no figures'}{aim}."
 
 
 def heat_alt(spec: HeatSpec) -> str:
@@ -190,11 +284,15 @@ def heat_alt(spec: HeatSpec) -> str:
             + "; ".join(parts) + ".")
 
 
-def band_colour(name: str, bands: Sequence[tuple[str, int, int]]) -> str:
-    """The colour of a band: lightest for the lowest scores."""
+def band_colour(name: str, bands: Sequence[tuple[str, int, int]], *,
+                tint: bool = False) -> str:
+    """The colour of a band: lightest for the lowest scores. ``tint`` gives the light shade
+    a table cell uses, on which dark text keeps a contrast above 7:1 (the heat map's strong
+    colours carry black text at 5:1 or more)."""
     ordered = [b[0] for b in sorted(bands, key=lambda b: b[1])]
     index = ordered.index(name) if name in ordered else 0
-    return BAND_COLOURS[min(index, len(BAND_COLOURS) - 1)]
+    colours = BAND_TINTS if tint else BAND_COLOURS
+    return colours[min(index, len(colours) - 1)]
 
 
 def band_of(score: int, bands: Sequence[tuple[str, int, int]]) -> str:
@@ -203,13 +301,19 @@ def band_of(score: int, bands: Sequence[tuple[str, int, int]]) -> str:
 
 def size_of(spec: Spec) -> tuple[float, float]:
     """The width and height (mm) a chart is drawn for."""
-    return {TrendSpec: TREND_MM, SpcSpec: SPC_MM, HeatSpec: HEAT_MM}[type(spec)]
+    return {TrendSpec: TREND_MM, SpcSpec: SPC_MM, HeatSpec: HEAT_MM, IconSpec: ICON_MM,
+            BarSpec: BARS_MM}[type(spec)]
 
 
 def title_of(spec: Spec) -> str:
     """A short title for the picture (Word shows it with the alt text)."""
     if isinstance(spec, HeatSpec):
         return "Risk heat map"
+    if isinstance(spec, BarSpec):
+        return f"Year by year: {spec.name}"
+    if isinstance(spec, IconSpec):
+        return "Assurance icon" if spec.kind in ("pass", "fail", "inconsistent", "none") \
+            else "Variation icon"
     return f"{'Trend' if isinstance(spec, TrendSpec) else 'SPC chart'}: {spec.name}"
 
 
@@ -233,11 +337,18 @@ class ChartSlots:
 
     def __init__(self) -> None:
         self.specs: list[Spec] = []
+        self._slots: dict[tuple[Spec, str], ChartSlot] = {}
 
     def add(self, spec: Spec, alt: str) -> ChartSlot:
-        self.specs.append(spec)
-        width, height = size_of(spec)
-        return ChartSlot(len(self.specs) - 1, alt, title_of(spec), width, height)
+        """A slot for the chart; the same chart asked for twice (an SPC table's icons) is
+        drawn once and its picture stored once in the document."""
+        key = (spec, alt)
+        if key not in self._slots:
+            self.specs.append(spec)
+            width, height = size_of(spec)
+            self._slots[key] = ChartSlot(len(self.specs) - 1, alt, title_of(spec), width,
+                                         height)
+        return self._slots[key]
 
     @staticmethod
     def fill(context: Any, drawn: list[Chart]) -> Any:

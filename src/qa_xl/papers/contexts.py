@@ -30,6 +30,7 @@ from qa_xl.papers.data import (
 if TYPE_CHECKING:
     from qa_xl.workbook.store import Store
 from qa_xl.papers.drawing import shut_down, start as start_drawing
+from qa_xl.papers.provenance import appendix
 from qa_xl.papers.scorecard import indicator_series, scorecard_section, spc_section
 from qa_xl.papers.sections import (
     actions_section,
@@ -40,7 +41,7 @@ from qa_xl.papers.sections import (
     risks_section,
     voice_section,
 )
-from qa_xl.papers.summary import summary_section
+from qa_xl.papers.summary import board_summary, summary_section
 
 # --------------------------------------------------------------------------------- contexts
 
@@ -79,44 +80,108 @@ def _pack_parts(data: _Data, drawing: ChartSlots, start: Starter
     that the charts are drawn while the rest is."""
     inds = indicator_series(data)
     groups = scorecard_section(data, inds, drawing)
-    spc = spc_section(inds, drawing)
+    spc, spc_short = spc_section(data, inds, drawing)
     risks = risks_section(data, drawing)
     pending = start(drawing.specs)
     committee = _text(data.setting("committee", "Quality & Performance Committee"))
     context = _common(data, data.quarter, "next_qpc_meeting", f"{committee} pack")
+    context["subject"] = f"{context['committee_short']} pack, {data.quarter}"
     programme, audits, voice = programme_section(data), audits_section(data), voice_section(data)
     actions, compliance = actions_section(data), compliance_section(data)
     context.update({
-        "summary": summary_section(data, groups, programme, risks, audits, voice, actions,
-                                   compliance),
-        "scorecard": groups, "spc": spc, "spc_min_points": SPC_MIN_POINTS,
+        "summary": summary_section(data, inds, groups, programme, risks, audits, voice,
+                                   actions, compliance),
+        "scorecard": groups, "spc": spc, "spc_short": spc_short,
+        "spc_min_points": SPC_MIN_POINTS,
         "programme": programme, "risks": risks, "audits": audits, "voice": voice,
         "actions": actions, "compliance": compliance, "definitions": definitions_section(data),
+        "provenance": appendix(data, inds),
     })
     return context, pending
 
 
 def _board_parts(data: _Data, half: Period, drawing: ChartSlots, start: Starter
                  ) -> tuple[dict[str, Any], Callable[[], list[Chart]]]:
-    """The Board report's context: the same sections, shorter, for the half-year."""
-    inds = indicator_series(data)
-    groups = scorecard_section(data, inds, drawing)
+    """The Board report's context: the half-year's figures, a headline scorecard of the
+    indicators that matter (the rest in an appendix), its own summary, risks, the QA
+    programme and learning."""
+    from qa_xl.papers.board import figures_note, headlines, latest_quarter
+    from qa_xl.papers.spans import span_rollup
+
+    last = latest_quarter(data, half)
+    figures = span_rollup(data.returns, data.indicators, data.partners, half, last)
+    inds = indicator_series(data, figures)
+    why = headlines(data, inds)
+    groups = scorecard_section(data, [i for i in inds if i.id in why], drawing,
+                               span="half-year", why=why)
+    rest = scorecard_section(data, [i for i in inds if i.id not in why], drawing,
+                             span="half-year")
     risks = risks_section(data, drawing)
     pending = start(drawing.specs)
     board = _text(data.setting("board", "Board"))
     context = _common(data, half, "next_board_meeting", f"{board} performance report")
-    programme, audits, voice = programme_section(data), audits_section(data), voice_section(data)
-    actions, compliance = actions_section(data), compliance_section(data)
+    context["subject"] = f"{board} performance report, {half}"
+    programme, actions = programme_section(data), actions_section(data)
     board_plan = [m for m in programme["forward_plan"] if m["meeting"] == board]
     context.update({
-        "quarter": str(data.quarter),
-        "summary": summary_section(data, groups, programme, risks, audits, voice, actions,
-                                   compliance),
-        "scorecard": groups, "risks": risks,
-        "programme": {**programme, "board_plan": board_plan},
-        "actions": actions, "voice": voice, "compliance": compliance,
+        "quarter": str(data.quarter), "figures_note": figures_note(half, last),
+        "summary": board_summary(data, str(half), inds, _merged(data.oba_order, groups, rest),
+                                 programme, risks, actions),
+        "scorecard": groups, "other_indicators": rest, "risks": risks,
+        "programme": {**programme, "board_plan": board_plan}, "actions": actions,
+        "provenance": appendix(data, inds),
     })
     return context, pending
+
+
+def _merged(order: list[str], *parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Scorecard groups of the same OBA question put together (for the counts), in the
+    framework's order."""
+    from qa_xl.papers.scorecard import rag_counts
+
+    merged: dict[str, dict[str, Any]] = {}
+    for groups in parts:
+        for g in groups:
+            entry = merged.setdefault(g["question"], {**g, "rows": []})
+            entry["rows"] = entry["rows"] + g["rows"]
+    for entry in merged.values():
+        entry["counts"] = rag_counts(entry["rows"])
+    rank = {q: i for i, q in enumerate(order)}
+    return sorted(merged.values(), key=lambda g: rank.get(g["question"], len(rank)))
+
+
+def _yearly_parts(data: _Data, year: Period, drawing: ChartSlots, start: Starter
+                  ) -> tuple[dict[str, Any], Callable[[], list[Chart]]]:
+    """The yearly report's context: what the partnership did in the year and the difference
+    it made, for families and professionals."""
+    from qa_xl.papers.yearly import yearly_parts
+
+    parts = yearly_parts(data, year, drawing)
+    pending = start(drawing.specs)
+    partnership = _text(data.setting("partnership", data.label))
+    context = _common(data, year, "next_board_meeting", f"{partnership} yearly report")
+    context["subject"] = f"Yearly report, {year}"
+    # a report to publish: Config's public_marking (OFFICIAL unless the officer says)
+    context["protective_marking"] = _text(data.setting("public_marking", "OFFICIAL"))
+    context.update(parts)
+    return context, pending
+
+
+def _review_parts(data: _Data, year: Period, drawing: ChartSlots, start: Starter
+                  ) -> tuple[dict[str, Any], Callable[[], list[Chart]]]:
+    """The annual review of the QA programme, with the next year's programme proposed."""
+    from qa_xl.papers.programme_review import programme_review_parts
+
+    parts = programme_review_parts(data, year)
+    pending = start(drawing.specs)
+    committee = _text(data.setting("committee", "Quality & Performance Committee"))
+    context = _common(data, year, "next_qpc_meeting", "Review of the QA programme")
+    context["subject"] = f"{committee}: review of the QA programme, {year}"
+    context.update(parts)
+    return context, pending
+
+
+KINDS = ("pack", "board", "yearly", "programme_review")
 
 
 def paper(workbook: str | Path | Store, kind: str, period: str | None,
@@ -124,8 +189,10 @@ def paper(workbook: str | Path | Store, kind: str, period: str | None,
            ) -> tuple[_Data, dict[str, Any], Period, Callable[[], list[Chart]]]:
     """Read the workbook and build a paper's context, its charts started by ``start``:
     (data, context with chart slots, period covered, wait for the charts)."""
-    if kind not in ("pack", "board"):
-        raise ValueError(f"kind must be 'pack' or 'board', not {kind!r}")
+    from qa_xl.papers.yearly import report_year
+
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     today = today or dt.date.today()
     label = _label(workbook)
     covered: dict[str, Period] = {}
@@ -134,23 +201,31 @@ def paper(workbook: str | Path | Store, kind: str, period: str | None,
         if kind == "pack":
             covered["period"] = _report_quarter(period, settings, today, label)
             return covered["period"]
-        covered["period"] = board_half(period, settings, today, label)
+        if kind == "board":
+            covered["period"] = board_half(period, settings, today, label)
+        else:  # the yearly report: the last complete year; the review: the current year
+            covered["period"] = report_year(period, settings, today, label,
+                                            complete=kind == "yearly")
         return Period.containing(covered["period"].end, "Q")
 
+    builders = {"pack": lambda d, p, dr, st: _pack_parts(d, dr, st), "board": _board_parts,
+                "yearly": _yearly_parts, "programme_review": _review_parts}
     with _opened(workbook, quarter_of, today) as data:
-        check_reportable(data, covered["period"], asked=period is not None)
+        check_reportable(data, covered["period"], asked=period is not None,
+                         option="--year" if kind in ("yearly", "programme_review")
+                         else "--period")
         drawing = ChartSlots()
-        context, pending = (_pack_parts(data, drawing, start) if kind == "pack" else
-                            _board_parts(data, covered["period"], drawing, start))
+        context, pending = builders[kind](data, covered["period"], drawing, start)
     return data, context, covered["period"], pending
 
 
 def paper_context(workbook: str | Path | Store, kind: str = "pack", *,
                   period: str | None = None, today: dt.date | None = None,
                   draw: bool = True) -> dict[str, Any]:
-    """A paper's template context ("pack" or "board"): plain words, numbers and lists of
-    dicts, with :class:`qa_xl.papers.charts.Chart` values for the pictures (empty placeholders when
-    ``draw`` is false). report_templates/README.md documents every key."""
+    """A paper's template context ("pack", "board", "yearly" or "programme_review"): plain
+    words, numbers and lists of dicts, with :class:`qa_xl.papers.charts.Chart` values for the
+    pictures (empty placeholders when ``draw`` is false). report_templates/README.md
+    documents every key."""
     try:
         _data, context, _covered, pending = paper(workbook, kind, period, today,
                                                    start_drawing if draw else _no_drawing)

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 PACK_TEMPLATE = "qpc_pack.docx"
 BOARD_TEMPLATE = "board_report.docx"
+YEARLY_TEMPLATE = "yearly_report.docx"
+REVIEW_TEMPLATE = "programme_review.docx"
 
 
 # report_templates/ of the repository (officers' restyled copies are used where they are) or
@@ -137,7 +139,7 @@ def _capped(items: list[str], more: str) -> list[str]:
     if len(items) <= LIST_LIMIT:
         return items
     rest = len(items) - LIST_LIMIT + 1
-    return [*items[:LIST_LIMIT - 1], f"{rest} more {more}."]
+    return [*items[:LIST_LIMIT - 1], f"And {rest} more {more}."]
 
 
 def _arrow(value: float | None, previous: float | None) -> str:
@@ -175,10 +177,25 @@ class _Data:
         return self._table(S.PARTNERS)
 
     @cached_property
-    def returns(self) -> pd.DataFrame:
+    def returns_table(self) -> S.Table:
+        """Every partner's return as one table that still knows each row's sheet and cell."""
         from qa_xl.workbook.store import read_returns
 
-        return read_returns(self.store).df
+        return read_returns(self.store)
+
+    @cached_property
+    def returns(self) -> pd.DataFrame:
+        return self.returns_table.df
+
+    @cached_property
+    def import_log(self) -> pd.DataFrame:
+        return self._table(S.IMPORT_LOG)
+
+    @cached_property
+    def config_table(self) -> S.Table:
+        from qa_xl.workbook.store import read_table
+
+        return read_table(self.store, S.CONFIG)
 
     @cached_property
     def timetable(self) -> pd.DataFrame:
@@ -220,10 +237,12 @@ class _Data:
 
     @cached_property
     def compliance(self) -> pd.DataFrame:
-        """Return compliance over the last four quarters, by the roll-up's own code."""
+        """Return compliance over the last four quarters, by the roll-up's own code. A
+        quarter's return also carries the half-year and year it closes, so its figures are
+        counted with it, as the import log counts them."""
         from qa_xl.collect.consolidate import compliance
 
-        return compliance(self.returns, self.indicators, self.partners,
+        return compliance(returns_by_file(self.returns), self.indicators, self.partners,
                           sequence(self.quarter, 4), self.number("return_deadline_days", 30),
                           today=self.today)
 
@@ -239,6 +258,20 @@ class _Data:
     def partner_names(self) -> dict[str, str]:
         return {_text(p): _text(n) or _text(p) for p, n in
                 zip(self.partners["partner_id"], self.partners["name"])}
+
+
+def closing_quarter(text: Any) -> str | None:
+    """The quarter whose return carries a figure of this period: a quarter's own, a
+    half-year's or a year's last quarter (2026-27 H1 comes with 2026-27 Q2)."""
+    period = period_or_none(text)
+    return None if period is None else str(Period.containing(period.end, "Q"))
+
+
+def returns_by_file(returns: pd.DataFrame) -> pd.DataFrame:
+    """The returns with each row's period replaced by the quarter of the return file that
+    brought it (see :func:`closing_quarter`)."""
+    quarters = {p: closing_quarter(p) for p in returns["period"].dropna().unique()}
+    return returns.assign(period=returns["period"].map(quarters))
 
 
 def _parse_period(text: Any, label: str, *, asked: bool) -> Period:
@@ -312,7 +345,8 @@ def _opened(workbook: str | Path | Store, quarter_of: Callable[[dict[str, Any]],
             store.close()
 
 
-def check_reportable(data: _Data, covered: Period, *, asked: bool) -> None:
+def check_reportable(data: _Data, covered: Period, *, asked: bool,
+                     option: str = "--period") -> None:
     """Refuse a period the workbook has nothing to say about, rather than write a paper that
     calls every partner's return missing: one that starts after both the latest return and
     Config's current_period, or ends before the first return. A workbook without any return
@@ -325,7 +359,7 @@ def check_reportable(data: _Data, covered: Period, *, asked: bool) -> None:
     current = period_or_none(data.settings.get("current_period"))
     latest = max(last_return, current or last_return, key=lambda p: p.end)
     error = UnusableInput if asked else DataError
-    where = "--period" if asked else "current_period on the Config sheet"
+    where = option if asked else "current_period on the Config sheet"
     if covered.start > latest.end:
         raise error(f"there is nothing to report for {covered} yet: the latest returns are "
                     f"for {last_return} and the current period is "

@@ -16,6 +16,7 @@ matplotlib is imported only when the first chart is drawn.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import multiprocessing
 import os
@@ -24,9 +25,12 @@ from typing import Any
 
 from qa_xl.papers.charts import (
     BAND_COLOURS,
+    BARS_MM,
     DPI,
     GREY,
     HEAT_MM,
+    ICON_MM,
+    ICONS,
     IMPACT_WORDS,
     LIKELIHOOD_WORDS,
     MM_PER_INCH,
@@ -34,22 +38,30 @@ from qa_xl.papers.charts import (
     SPARK_DPI,
     SPC_MM,
     TREND_MM,
+    BarSpec,
     Chart,
     HeatSpec,
+    IconSpec,
     SpcSpec,
     Spec,
     TrendSpec,
     axis_value,
     band_colour,
     band_of,
+    bars_alt,
+    clipped,
     format_value,
     heat_alt,
+    icon_alt,
     present,
     spc_alt,
     title_of,
     trend_alt,
 )
 
+# The target's words: a darker vermillion than its line, 5.5:1 on white (the line's own
+# colour, #D55E00, is 3.9:1: enough for a line, too little for text)
+TARGET_TEXT = "#B04A00"
 MIN_POOL_CHARTS = 6  # fewer charts than this are drawn in-process: a pool costs more
 
 
@@ -293,6 +305,8 @@ class _SpcFigure:
                        for field, words, style, colour in _LIMITS}
         self.target = ax.axhline(0, color=OKABE_ITO["vermillion"], linewidth=1.1,
                                  linestyle=(0, (6, 2, 1, 2)))
+        self.rebases = [ax.axvline(0, color="#333333", linewidth=0.8, linestyle=(0, (4, 2)),
+                                   zorder=1, visible=False) for _ in range(4)]
         self.legends: dict[bool, list[tuple[Any, float, str]]] = {}
         for neutral, kinds in ((False, ("common_cause", "improvement", "concern")),
                                (True, ("common_cause", "neither"))):
@@ -320,8 +334,11 @@ class _SpcFigure:
         right = blended_transform_factory(ax.transAxes, ax.transData)
         labels: list[tuple[float, str, str, bool]] = []
         for field, (line, name, colour) in self.limits.items():
-            series = [math.nan if v is None else v for v in getattr(result, field)]
-            line.set_data(x, series)
+            # limits as Making Data Count shows them: a percentage's within 0-100%, a
+            # count's not below 0; each segment's own, not joined across a recalculation
+            series = [math.nan if v is None else clipped(v, spec.unit)
+                      for v in getattr(result, field)]
+            line.set_data(*_segmented(result.segments, series))
             numbers += [v for v in series if v == v]
             if series and series[-1] == series[-1]:
                 labels.append((series[-1], f"{name} {format_value(series[-1], spec.unit)}",
@@ -331,7 +348,7 @@ class _SpcFigure:
             self.target.set_ydata([spec.target, spec.target])
             numbers.append(float(spec.target))
             labels.append((spec.target, f"Target {format_value(spec.target, spec.unit)}",
-                           OKABE_ITO["vermillion"], True))
+                           TARGET_TEXT, True))
         low, high, ticks = _y_range(numbers or [0.0], spec.unit)
         positions = _x_ticks(spec.labels)
         ax.set_ylim(low, high)
@@ -343,6 +360,16 @@ class _SpcFigure:
         for value, text, colour, bold in _spread(labels, ax):
             px, py = right.transform((1.0, value))
             words.add((px + 5, py), text, colour=colour, bold=bold)
+        for line, (index, _reason) in itertools.zip_longest(self.rebases, spec.rebase,
+                                                            fillvalue=(None, "")):
+            if line is None:
+                break
+            line.set_visible(index is not None)
+            if index is not None:
+                line.set_xdata([index - 0.5, index - 0.5])
+                px, py = ax.transData.transform((index - 0.5, ax.get_ylim()[1]))
+                words.add((px + 3, py - 2), f"Recalculated from {spec.labels[index]}",
+                          size=6.5, anchor="lt")
         for tick in ticks:
             px, py = ax.transData.transform((ax.get_xlim()[0], tick))
             words.add((px - 5, py), axis_value(tick, spec.unit), anchor="rm")
@@ -363,6 +390,21 @@ class _SpcFigure:
                 if shown:
                     words.add((text_x * width, self.LEGEND_Y * height), text, size=6.5)
         return words.png()
+
+
+def _segmented(segments: Sequence[Any], series: list[float]) -> tuple[list[float],
+                                                                       list[float]]:
+    """A limit line per segment, from half a step before its first point to half a step
+    after its last, with a gap (NaN) between segments so a recalculation is not joined."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for seg in segments:
+        if seg.stop <= seg.start:
+            continue
+        level = series[seg.start]
+        xs += [seg.start - 0.5, seg.stop - 0.5, math.nan]
+        ys += [level, level, math.nan]
+    return xs, ys
 
 
 def _spread(labels: list[tuple[float, str, str, bool]], ax: Any,
@@ -403,7 +445,8 @@ def spc_chart(spec: SpcSpec) -> Chart:
     points marked by shape and colour, and the variation and assurance verdicts as words."""
     from qa_xl.papers.spc import xmr
 
-    result = xmr(list(spec.values), improvement=spec.improvement, target=spec.target)
+    result = xmr(list(spec.values), improvement=spec.improvement, target=spec.target,
+                 rebase_at=spec.rebase_at)
     png = _reused("spc", _SpcFigure).draw(spec, result)
     return Chart(png, spc_alt(spec, result), title_of(spec), *SPC_MM)
 
@@ -474,8 +517,95 @@ def heat_map_chart(spec: HeatSpec) -> Chart:
                  *HEAT_MM)
 
 
+class _BarsFigure:
+    """One figure for every year-by-year bar chart (the yearly report): up to eight bars,
+    made once; their heights, the target line and the words change."""
+
+    MOST = 8
+
+    def __init__(self) -> None:
+        self.fig = fig = _new_figure(BARS_MM)
+        self.ax, self.grid, self.x_ticks, self.y_ticks = _axes(fig, (0.1, 0.2, 0.7, 0.72))
+        self.bars = self.ax.bar(range(self.MOST), [0] * self.MOST, width=0.6,
+                                color=OKABE_ITO["blue"], zorder=2)
+        self.target = self.ax.axhline(0, color=OKABE_ITO["vermillion"], linewidth=1.1,
+                                      linestyle=(0, (6, 2, 1, 2)))
+
+    def draw(self, spec: BarSpec) -> bytes:
+        ax, words = self.ax, _Words(self.fig)
+        values = [v for v in spec.values[-self.MOST:]]
+        labels = list(spec.labels[-self.MOST:])
+        for i, bar in enumerate(self.bars):
+            shown = i < len(values) and values[i] is not None
+            bar.set_visible(shown)
+            if shown:
+                bar.set_height(values[i])
+        numbers = [v for v in values if v is not None] + (
+            [spec.target] if spec.target is not None else [])
+        high = max(numbers or [1.0]) * 1.18 or 1.0
+        ax.set_xlim(-0.6, max(len(values), 1) - 0.4)
+        ax.set_ylim(0, high)
+        ticks = _nice_ticks(0, high)
+        self.grid.set_data([v for _ in ticks for v in (0.0, 1.0, math.nan)],
+                           [v for t in ticks for v in (t, t, math.nan)])
+        self.y_ticks.set_data([0.0] * len(ticks), ticks)
+        self.x_ticks.set_data([], [])
+        self.target.set_visible(spec.target is not None)
+        if spec.target is not None:
+            self.target.set_ydata([spec.target, spec.target])
+            px, py = ax.transData.transform((ax.get_xlim()[1], spec.target))
+            words.add((px + 5, py), f"Target {format_value(spec.target, spec.unit)}",
+                      colour=TARGET_TEXT, bold=True, anchor="lm")
+        for tick in ticks:
+            px, py = ax.transData.transform((ax.get_xlim()[0], tick))
+            words.add((px - 5, py), axis_value(tick, spec.unit), anchor="rm")
+        for i, (label, value) in enumerate(zip(labels, values)):
+            px, py = ax.transData.transform((i, 0))
+            words.add((px, py - 5), label, anchor="mt")
+            text = format_value(value, spec.unit, missing="No figure")
+            _, top = ax.transData.transform((i, value or 0))
+            words.add((px, top + 3), text, bold=True, colour="#000000", anchor="mb")
+        return words.png()
+
+
+def bar_chart(spec: BarSpec) -> Chart:
+    """A measure year by year: a bar per year with its figure, the target dashed."""
+    return Chart(_reused("bars", _BarsFigure).draw(spec), bars_alt(spec), title_of(spec),
+                 *BARS_MM)
+
+
+ICON_DPI = 300
+_ICONS: dict[str, bytes] = {}
+
+
+def icon_chart(spec: IconSpec) -> Chart:
+    """A round Making Data Count style icon: the colour of the verdict and its letter (H or
+    L for special cause high or low, ~ for common cause, P, F or ? for assurance), drawn
+    once per kind with Pillow (four times larger, then reduced, for smooth edges)."""
+    if spec.kind not in _ICONS:
+        from PIL import Image, ImageDraw
+
+        fill, letter, ink, _words = ICONS.get(spec.kind, ICONS["none"])
+        size = round(ICON_MM[0] / MM_PER_INCH * ICON_DPI)
+        big = size * 4
+        image = Image.new("RGB", (big, big), "#FFFFFF")
+        draw = ImageDraw.Draw(image)
+        draw.ellipse((8, 8, big - 8, big - 8), fill=fill, outline="#333333", width=8)
+        font = _pil_font(True, 55, ICON_DPI)  # a letter about half the circle's height
+        draw.text((big / 2, big / 2), letter, fill=ink, font=font, anchor="mm")
+        buffer = io.BytesIO()
+        image.resize((size, size), Image.LANCZOS).save(buffer, format="PNG",
+                                                       dpi=(ICON_DPI, ICON_DPI))
+        _ICONS[spec.kind] = buffer.getvalue()
+    return Chart(_ICONS[spec.kind], icon_alt(spec.kind), title_of(spec), *ICON_MM)
+
+
 def draw(spec: Spec) -> Chart:
     """Draw any chart from its spec."""
+    if isinstance(spec, IconSpec):
+        return icon_chart(spec)
+    if isinstance(spec, BarSpec):
+        return bar_chart(spec)
     if isinstance(spec, TrendSpec):
         return trend_chart(spec)
     if isinstance(spec, SpcSpec):

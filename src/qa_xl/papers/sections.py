@@ -139,10 +139,10 @@ def risks_section(data: _Data, drawing: ChartSlots) -> dict[str, Any]:
         rows.append({
             "id": _text(r.risk_id), "title": _text(r.title), "owner": _text(r.owner),
             "likelihood": _int(r.likelihood), "impact": _int(r.impact), "score": _int(score),
-            "band": band, "band_fill": charts.band_colour(band, bands).lstrip("#"),
+            "band": band, "band_fill": charts.band_colour(band, bands, tint=True).lstrip("#"),
             "change": _text(r.change), "arrow": _arrow(score, previous),
-            "previous": "None" if previous is None else str(int(previous)),
-            "target": "None" if _num(r.target_score) is None else str(_int(r.target_score)),
+            "previous": "Not scored" if previous is None else str(int(previous)),
+            "target": "Not set" if _num(r.target_score) is None else str(_int(r.target_score)),
             "next_review": _day(r.next_review) + (" (overdue)" if r.review_overdue else ""),
             "controls": _text(r.controls), "actions": _text(r.actions),
             "significant": band in high or _text(r.change) == WORSENING})
@@ -150,7 +150,8 @@ def risks_section(data: _Data, drawing: ChartSlots) -> dict[str, Any]:
                           if 1 <= r["likelihood"] <= 5 and 1 <= r["impact"] <= 5), bands)
     changes = [r["change"] for r in rows]
     by_band = [{"band": name, "range": f"{low}-{high_}", "count": sum(
-        r["band"] == name for r in rows), "fill": charts.band_colour(name, bands).lstrip("#")}
+        r["band"] == name for r in rows),
+        "fill": charts.band_colour(name, bands, tint=True).lstrip("#")}
         for name, low, high_ in sorted(bands, key=lambda b: -b[1])]
     summary_text = (f"{_plural(len(rows), 'open risk')} on the register "
                     f"({len(summary) - len(rows)} closed): "
@@ -356,8 +357,8 @@ def definitions_section(data: _Data) -> list[dict[str, Any]]:
             "question": _text(r.oba_measure), "content_area": _text(r.content_area),
             "source": _text(r.source), "unit": unit, "polarity": _text(r.polarity),
             "aggregation": _text(r.aggregation), "frequency": _text(r.frequency),
-            "target": format_value(_num(r.target), unit, missing="None"),
-            "tolerance": format_value(_num(r.amber_tolerance), unit, missing="None")
+            "target": format_value(_num(r.target), unit, missing="No target"),
+            "tolerance": format_value(_num(r.amber_tolerance), unit, missing="No tolerance")
             if not unit.lower().startswith("percent") or _num(r.amber_tolerance) is None
             else f"{_num(r.amber_tolerance) * 100:.1f} points",
             "definition": _text(r.definition) or "Not recorded.",

@@ -19,7 +19,15 @@ from qa_xl.core.files import make_shareable
 from qa_xl.papers import drawing
 from qa_xl.papers.charts import Chart, ChartSlot
 from qa_xl.papers.contexts import paper
-from qa_xl.papers.data import _BAD_XML, _DICT_NAMES, BOARD_TEMPLATE, PACK_TEMPLATE, TEMPLATE_DIR
+from qa_xl.papers.data import (
+    _BAD_XML,
+    _DICT_NAMES,
+    BOARD_TEMPLATE,
+    PACK_TEMPLATE,
+    REVIEW_TEMPLATE,
+    TEMPLATE_DIR,
+    YEARLY_TEMPLATE,
+)
 
 if TYPE_CHECKING:
     from qa_xl.workbook.store import Store
@@ -122,16 +130,38 @@ def _picture_class() -> Any:
             self.chart = chart
 
         def _insert_image(self) -> str:
-            chart, part = self.chart, self.tpl.current_rendering_part
-            png = _placeholder_png(chart.index) if isinstance(chart, ChartSlot) else chart.png
-            inline = part.new_pic_inline(io.BytesIO(png), self.width, self.height)
+            """The picture's drawing XML. A slot shown several times (an SPC table's
+            icons) is one image part related once; each drawing gets its own shape id
+            (python-docx would give every picture of a render the same one, as the
+            rendered XML is not yet in the part, and would hash every image part again
+            for each new picture)."""
+            from docx.image.image import Image
+            from docx.opc.constants import RELATIONSHIP_TYPE as RT
+            from docx.oxml.shape import CT_Inline
+
+            chart, part, tpl = self.chart, self.tpl.current_rendering_part, self.tpl
+            key = (id(part), chart.index if isinstance(chart, ChartSlot) else id(chart))
+            known = tpl.qa_images.get(key)
+            if known is None:
+                if isinstance(chart, ChartSlot):
+                    image = Image.from_blob(_placeholder_png(chart.index))
+                    image_part = part.package.image_parts._add_image_part(image)
+                    r_id = part.relate_to(image_part, RT.IMAGE)
+                    tpl.qa_slots.append((image_part, chart.index))
+                else:
+                    r_id, image = part.get_or_add_image(io.BytesIO(chart.png))
+                known = tpl.qa_images[key] = (r_id, image)
+            r_id, image = known
+            if id(part) not in tpl.qa_shape_ids:
+                tpl.qa_shape_ids[id(part)] = part.next_id
+            shape_id = tpl.qa_shape_ids[id(part)]
+            tpl.qa_shape_ids[id(part)] += 1
+            cx, cy = image.scaled_dimensions(self.width, self.height)
+            inline = CT_Inline.new_pic_inline(shape_id, r_id, image.filename, cx, cy)
             alt, title = _clean(chart.alt), _clean(chart.title)
             for element in (inline.docPr, *inline.xpath(".//pic:cNvPr")):
                 element.set("descr", alt)
                 element.set("title", title)
-            if isinstance(chart, ChartSlot):
-                r_id = inline.xpath(".//a:blip/@r:embed")[0]
-                self.tpl.qa_slots.append((part.related_parts[r_id], chart.index))
             return (f"</w:t></w:r><w:r><w:drawing>{inline.xml}</w:drawing></w:r><w:r>"
                     '<w:t xml:space="preserve">')
 
@@ -231,7 +261,7 @@ def render(template: Path, context: dict[str, Any], out: Path, *, title: str,
 
     strict, _ = _undefined_classes()
     tpl = _open_template(template)
-    tpl.qa_slots = []
+    tpl.qa_slots, tpl.qa_images, tpl.qa_shape_ids = [], {}, {}
     picture = _picture_class()
     prepared = _prepare(context, "", lambda chart: picture(tpl, chart))
     env = _environment()(autoescape=True, undefined=strict)
@@ -295,42 +325,72 @@ def _check_out(out: Path | str | None) -> None:
 
 
 def _build(workbook: str | Path | Store, kind: str, period: str | None, out: Path | None,
-           template: Path | None, today: dt.date | None) -> Path:
-    """Read, build the context, render while the charts are drawn, put the charts in, save."""
+           template: Path | None, today: dt.date | None, pdf: bool = False) -> Path:
+    """Read, build the context, render while the charts are drawn, put the charts in, save;
+    with ``pdf``, also the tagged PDF beside it (:func:`qa_xl.papers.pdf.write_pdf`)."""
     _check_out(out)
-    template_path = _template_path(template, PACK_TEMPLATE if kind == "pack" else
-                                   BOARD_TEMPLATE)
+    template_path = _template_path(template, TEMPLATES[kind])
     drawing.warm_up()  # the workers import matplotlib while the workbook is read
     try:
         data, context, covered, pending = paper(workbook, kind, period, today, drawing.start)
-        name = (f"QPC_pack_{covered.file_part}.docx" if kind == "pack"
-                else f"Board_report_{covered.file_part}.docx")
-        short = context["committee_short"] if kind == "pack" else context["board"]
-        what = "pack" if kind == "pack" else "performance report"
-        return render(template_path, context, _out_path(out, data.folder, name),
+        path = render(template_path, context, _out_path(out, data.folder, FILE_NAMES[kind].format(
+                          covered.file_part)),
                       title=context["title"], language=context["language"],
-                      subject=f"{short} {what}, {context['period']}",
+                      subject=context.get("subject", context["title"]),
                       author=context["partnership"], pictures=pending)
     finally:
         drawing.shut_down()
+    if pdf:
+        from qa_xl.papers.pdf import write_pdf
+
+        write_pdf(path)
+    return path
+
+
+FILE_NAMES = {"pack": "QPC_pack_{}.docx", "board": "Board_report_{}.docx",
+              "yearly": "Yearly_report_{}.docx", "programme_review":
+              "QA_programme_review_{}.docx"}
+TEMPLATES = {"pack": PACK_TEMPLATE, "board": BOARD_TEMPLATE, "yearly": YEARLY_TEMPLATE,
+             "programme_review": REVIEW_TEMPLATE}
 
 
 def build_pack(workbook: str | Path | Store, *, period: str | None = None,
                out: Path | None = None, template: Path | None = None,
-               today: dt.date | None = None) -> Path:
+               today: dt.date | None = None, pdf: bool = False) -> Path:
     """Write the quarterly Q&PC pack and return its path (default
     ``<workbook folder>/QPC_pack_<period>.docx``). ``today`` is the date at which overdue
-    activities, risks and actions are judged."""
-    return _build(workbook, "pack", period, out, template, today)
+    activities, risks and actions are judged; ``pdf`` also writes the tagged PDF beside it
+    (same name, ``.pdf``) through LibreOffice."""
+    return _build(workbook, "pack", period, out, template, today, pdf)
+
+
+def build_yearly_report(workbook: str | Path | Store, *, year: str | None = None,
+                        out: Path | None = None, template: Path | None = None,
+                        today: dt.date | None = None, pdf: bool = False) -> Path:
+    """Write the yearly report for families and professionals and return its path (default
+    ``<workbook folder>/Yearly_report_<year>.docx``); ``year`` such as 2025-26 (default the
+    latest financial year complete by current_period; a year not over is reported "so far");
+    ``pdf`` as for :func:`build_pack`."""
+    return _build(workbook, "yearly", year, out, template, today, pdf)
+
+
+def build_programme_review(workbook: str | Path | Store, *, year: str | None = None,
+                           out: Path | None = None, template: Path | None = None,
+                           today: dt.date | None = None, pdf: bool = False) -> Path:
+    """Write the committee's annual review of the QA programme and return its path (default
+    ``<workbook folder>/QA_programme_review_<year>.docx``); ``year`` the financial year
+    reviewed (default the one current_period is in), the next year's programme proposed;
+    ``pdf`` as for :func:`build_pack`."""
+    return _build(workbook, "programme_review", year, out, template, today, pdf)
 
 
 def build_board_report(workbook: str | Path | Store, *, period: str | None = None,
                        out: Path | None = None, template: Path | None = None,
-                       today: dt.date | None = None) -> Path:
+                       today: dt.date | None = None, pdf: bool = False) -> Path:
     """Write the half-yearly Board performance report and return its path (default
     ``<workbook folder>/Board_report_<half-year>.docx``); ``period`` is a half-year such as
-    2026-27 H1 (a quarter means its half-year)."""
-    return _build(workbook, "board", period, out, template, today)
+    2026-27 H1 (a quarter means its half-year); ``pdf`` as for :func:`build_pack`."""
+    return _build(workbook, "board", period, out, template, today, pdf)
 
 
 # --------------------------------------------------------------------------- template check
@@ -359,10 +419,9 @@ def check_template(template: Path | str, context: dict[str, Any] | None = None, 
     """
     import jinja2
 
-    path = _template_path(template, PACK_TEMPLATE, checking=True)
+    path = _template_path(template, TEMPLATES[kind], checking=True)
     names = template_names(path)
-    known = set(context) if context is not None else set(
-        PACK_NAMES if kind == "pack" else BOARD_NAMES)
+    known = set(context) if context is not None else set(NAMES[kind])
     missing = set(names - known)
     if context is not None:
         _, recording = _undefined_classes()
@@ -380,14 +439,25 @@ def check_template(template: Path | str, context: dict[str, Any] | None = None, 
     return sorted(missing)
 
 
-_COMMON_NAMES = (
+_COVER_NAMES = (
     "title", "partnership", "partnership_short", "committee", "committee_short", "board",
     "period", "period_dates", "meeting_date", "version", "protective_marking", "language",
-    "generated_on", "as_at", "workbook", "summary", "scorecard", "risks", "programme",
-    "actions", "voice", "compliance",
+    "generated_on", "as_at", "workbook", "subject",
 )
-PACK_NAMES = frozenset((*_COMMON_NAMES, "spc", "spc_min_points", "audits", "definitions"))
-BOARD_NAMES = frozenset((*_COMMON_NAMES, "quarter"))
+_COMMON_NAMES = (*_COVER_NAMES, "summary", "scorecard", "risks", "programme", "actions",
+                 "provenance")
+PACK_NAMES = frozenset((*_COMMON_NAMES, "spc", "spc_short", "spc_min_points", "audits",
+                        "definitions", "voice", "compliance"))
+BOARD_NAMES = frozenset((*_COMMON_NAMES, "quarter", "figures_note", "other_indicators"))
+YEARLY_NAMES = frozenset((*_COVER_NAMES, "year", "previous_year", "next_year", "coverage",
+                          "complete", "glance", "priorities", "impact", "impact_summary",
+                          "learning", "voice", "little_progress", "programme",
+                          "self_assessment", "next_priorities", "glossary"))
+REVIEW_NAMES = frozenset((*_COVER_NAMES, "year", "next_year", "summary", "by_type",
+                          "activities", "no_indicator", "no_activity", "proposed",
+                          "additions", "decision"))
+NAMES = {"pack": PACK_NAMES, "board": BOARD_NAMES, "yearly": YEARLY_NAMES,
+         "programme_review": REVIEW_NAMES}
 
 
 def context_paths(context: Any, path: str = "") -> set[str]:

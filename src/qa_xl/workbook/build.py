@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 import tempfile
 import uuid
@@ -154,7 +155,7 @@ def _write_book(path: Path, config: Config, data: dict[str, pd.DataFrame], secre
                 S.CONTENT_AREAS, S.IMPORT_LOG, S.RETURNS_TRACKER, S.VALIDATION]
     for table_schema in schemas:
         rows = starting.get(table_schema.table, [])
-        _table_sheet(book, fmt, table_schema, rows)
+        _table_sheet(book, fmt, table_schema, rows, config.names)
     _framework_sheet(book, fmt, config)
     _lists_sheet(book, fmt, config)
     _start_sheet(start, fmt, config, starting)
@@ -214,11 +215,19 @@ def _config_rows(config: Config, secret: str, workbook_id: str) -> list[list[Any
 
 # ------------------------------------------------------------------------------ table sheets
 
+def named(text: str, names: dict[str, str]) -> str:
+    """A schema's wording with the partnership's own names: the schemas say "Board" and
+    "Q&PC", a renamed partnership's sheets say what its [names] say."""
+    text = re.sub(r"\bBoard\b", lambda _: names["board"], text)
+    text = re.sub(r"(?<!\w)Q&PC(?!\w)", lambda _: names["committee_short"], text)
+    return text
+
+
 def _table_sheet(book: xlsxwriter.Workbook, fmt: Formats, schema: S.TableSchema,
-                 rows: list[list[Any]]) -> None:
+                 rows: list[list[Any]], names: dict[str, str]) -> None:
     ws = book.add_worksheet(schema.sheet)
-    ws.write_string(0, 0, schema.title, fmt.title)
-    ws.write_string(1, 0, schema.intro, fmt.intro)
+    ws.write_string(0, 0, named(schema.title, names), fmt.title)
+    ws.write_string(1, 0, named(schema.intro, names), fmt.intro)
     ncols = len(schema.columns)
     last = HEADER_ROW + max(len(rows), 1)
     columns = []
@@ -379,7 +388,8 @@ def framework_sections(config: Config) -> list[tuple[str, list[tuple[str, str]]]
     sections.append(("Sources of information", [
         (s["label"], str(s.get("description", ""))) for s in config.sources]))
     sections.append(("The five steps of the systemic approach", [
-        (f"Step {s.number}: {s.title}", " ".join([*s.questions, "Board:", *s.board_roles]))
+        (f"Step {s.number}: {s.title}", " ".join([*s.questions, f"{config.names['board']}:",
+                                                  *s.board_roles]))
         for s in config.steps]))
     sections.append(("QA programme", [
         (a.title, f"{a.purpose} Reporting: {a.reporting}") for a in config.qa_programme]))
@@ -423,7 +433,8 @@ STEPS_TEXT = (
     "2. Issue returns to partners, then import the completed returns.",
     "3. Validate: every problem is listed on the Validation sheet with its sheet and cell.",
     "4. Roll up: the Rollup sheet consolidates every indicator and rates it Green/Amber/Red.",
-    "5. Build the Q&PC pack and the Board report (Word papers, saved beside this workbook).",
+    "5. Build the {committee_short} pack and the {board} report (Word papers, saved beside "
+    "this workbook).",
 )
 
 
@@ -438,7 +449,7 @@ def _start_sheet(ws: Any, fmt: Formats, config: Config,
                     fmt.intro)
     ws.write_string(3, 1, "What to do", fmt.label)
     for i, line in enumerate(STEPS_TEXT):
-        ws.write_string(4 + i, 1, line)
+        ws.write_string(4 + i, 1, line.format(**config.names))
     ws.write_string(11, 1, "Last run", fmt.label)
     labels = {"action": "Action", "ran_at": "When", "result": "Result", "output": "Saved to"}
     for key, cell in STATUS_CELLS.items():
