@@ -503,6 +503,10 @@ def test_rows_typed_under_a_table_are_an_error_and_stop_the_roll_up(demo_master,
     assert hit["cell"].tolist() == [f"A{last + 1}"]
     assert f"rows {last + 1} to {last + 2}" in hit["message"].iloc[0]
     assert "Resize Table" in hit["message"].iloc[0]
+    code, text = run(["pack", str(demo_master), "--out", str(demo_master.with_name("p.docx"))],
+                     capsys)
+    assert code == 1 and f"A{last + 1}" in text, text  # the risk register would miss them
+    assert not demo_master.with_name("p.docx").exists()
     # Under a partner's return table (a LibreOffice save does not extend it): the figure
     # would be left out of the roll-up, so the roll-up stops and names the row.
     _, below = table_rows(demo_master, "tblReturn_police")
@@ -571,7 +575,8 @@ def test_rollup_import_and_issue_refuse_errors_in_what_they_use(master, issued_r
     path = filled(issued_returns["police"], 1)
     where = spoil(master)
     before = master.read_bytes()
-    for argv in (["rollup", str(master)], ["returns", "import", str(master), str(path)]):
+    for argv in (["rollup", str(master)], ["returns", "import", str(master), str(path)],
+                 ["pack", str(master), "--out", str(master.with_name("pack.docx"))]):
         code, text = run(argv, capsys)
         assert code == 1 and where in text and "needs correct data first" in text, text
         assert master.read_bytes() == before

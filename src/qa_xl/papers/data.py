@@ -162,11 +162,28 @@ class _Data:
                  quarter: Period, today: dt.date) -> None:
         self.store, self.label, self.folder = store, store.label, folder
         self.settings, self.quarter, self.today = settings, quarter, today
+        self.tables: dict[str, S.Table] = {}
 
     def _table(self, schema: Any) -> pd.DataFrame:
         from qa_xl.workbook.store import read_table
 
-        return read_table(self.store, schema).df
+        self.tables[schema.table] = read_table(self.store, schema)
+        return self.tables[schema.table].df
+
+    def refuse_errors(self) -> None:
+        """A paper is built only on tables that pass their checks: a figure typed as text, a
+        duplicate indicator id, a negative count or a row outside its table would change what
+        the committee reads without anyone knowing (qa-xl validate lists them all)."""
+        from qa_xl.collect.consolidate import rules_findings
+        from qa_xl.workbook.checks import refuse_errors
+
+        for name in ("indicators", "partners", "timetable", "risks", "audits", "voice",
+                     "actions", "content_areas"):
+            getattr(self, name)
+        ind, partners = self.tables[S.INDICATORS.table], self.tables[S.PARTNERS.table]
+        refuse_errors(self.store, [self.config_table, self.returns_table,
+                                   *self.tables.values()], "the paper",
+                      rules_findings(ind, partners, self.returns_table))
 
     @cached_property
     def indicators(self) -> pd.DataFrame:
@@ -338,8 +355,10 @@ def _opened(workbook: str | Path | Store, quarter_of: Callable[[dict[str, Any]],
     try:
         settings = read_settings(store)
         where = Path(workbook) if own else getattr(store, "path", None)
-        yield _Data(store, folder=Path(where).resolve().parent if where else None,
-                    settings=settings, quarter=quarter_of(settings), today=today)
+        data = _Data(store, folder=Path(where).resolve().parent if where else None,
+                     settings=settings, quarter=quarter_of(settings), today=today)
+        data.refuse_errors()
+        yield data
     finally:
         if own:
             store.close()
