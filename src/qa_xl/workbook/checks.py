@@ -208,6 +208,11 @@ def check_layout(table: S.Table) -> list[Finding]:
     return []
 
 
+# Errors that validate reports but that change no figure a job produces: a Red or missing
+# figure without its explanation is still the same figure (the import insists on it).
+RESULT_NEUTRAL = frozenset({"commentary_required"})
+
+
 def refuse_errors(store: Any, tables: Iterable[S.Table], what: str,
                   extra: Iterable[Finding] = ()) -> None:
     """Work only on tables that pass their checks: a figure typed as text, a duplicate
@@ -219,7 +224,8 @@ def refuse_errors(store: Any, tables: Iterable[S.Table], what: str,
 
     lists = read_lists(store)
     found = [f for t in tables for f in (*check_schema(t, lists), *check_layout(t))]
-    errors = [f for f in drop_knock_on([*found, *extra]) if f["severity"] == ERROR]
+    errors = [f for f in drop_knock_on([*found, *extra]) if f["severity"] == ERROR
+              and f["check"] not in RESULT_NEUTRAL]
     if errors:
         where = "; ".join(f"{f['sheet']}!{f['cell']} {f['message']}" if f.get("cell") else
                           f"{f['sheet']}: {f['message']}" for f in errors[:5])
