@@ -41,7 +41,7 @@ def test_issue_records_when_and_which_file(master, issued):
     assert set(df.index) == set(issued)
     for pid, path in issued.items():
         row = df.loc[pid]
-        assert row["period"] == PERIOD and row["file"] == path.name
+        assert row["period"] == PERIOD and Path(row["file"]) == path.resolve()
         assert row["issued_on"] == pd.Timestamp(ISSUED)
         assert row["status"] == T.NOT_YET_DUE  # as at the issue: the deadline is to come
 

@@ -9,7 +9,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    returns = typer.Typer(no_args_is_help=True, help="Issue and import partner returns.")
+    returns = typer.Typer(no_args_is_help=True, help="Issue, import and chase partner returns.")
 
     @returns.command("issue")
     def issue(workbook: Annotated[Path, typer.Argument(metavar="WORKBOOK",
@@ -66,6 +66,29 @@ def register(app: typer.Typer) -> None:
         from qa_xl.collect.importing import import_returns
 
         report = import_returns(workbook, files, replace_newer=replace_newer, early=early)
+        for line in report.lines():
+            console.print(escape(line))
+        raise typer.Exit(report.exit_code)
+
+    @returns.command("chase")
+    def chase(workbook: Annotated[Path, typer.Argument(metavar="WORKBOOK",
+                                                       help="The master workbook.")],
+              period: Annotated[str | None, typer.Option(
+                  metavar="PERIOD", help="The period, e.g. 2026-27 Q2 (default: "
+                  "current_period on the Config sheet).")] = None,
+              out: Annotated[Path | None, typer.Option(
+                  metavar="FOLDER", help="Folder for the drafts (default: "
+                  "reminders/<period> beside the workbook).")] = None,
+              send: Annotated[bool, typer.Option(
+                  "--send", help="Send them through the mail server on the Config sheet "
+                  "instead of only drafting them.")] = False) -> None:
+        """Draft (or send) a reminder for each return missing or refused."""
+        from rich.markup import escape
+
+        from qa_xl.cli.console import out as console
+        from qa_xl.collect.chase import chase_returns
+
+        report = chase_returns(workbook, period, out, send=send)
         for line in report.lines():
             console.print(escape(line))
         raise typer.Exit(report.exit_code)

@@ -100,8 +100,8 @@ def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path
         if result:
             now = (now or dt.datetime.now()).replace(microsecond=0)
             tracker = after_issue(read_table(store, S.RETURNS_TRACKER).df,
-                                  [(f.name.removesuffix(f"_{p.file_part}.xlsx"), str(p), f.name)
-                                   for f in result], master.settings, now)
+                                  [(f.name.removesuffix(f"_{p.file_part}.xlsx"), str(p),
+                                    str(f.resolve())) for f in result], master.settings, now)
             store.write({S.RETURNS_TRACKER.table: tracker}, status_cells(
                 "Issue returns", f"{len(result)} return{'s' * (len(result) != 1)} issued for "
                 f"{p}", str(folder)))

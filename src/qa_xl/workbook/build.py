@@ -195,6 +195,13 @@ CONFIG_HELP = {
     "return_secret": "Signs partner returns so they cannot be forged. Keep private; never "
                      "share or copy into a return.",
     "template_version": "Version of the partner return layout.",
+    "mail_from": "Who reminders come from, e.g. Business unit <qa.team@example.gov.uk>.",
+    "reply_to": "Where partners' replies to a reminder go (blank: to mail_from).",
+    "smtp_host": "The mail server qa-xl returns chase --send uses (blank: drafts only).",
+    "smtp_port": "The mail server's port (587 for STARTTLS).",
+    "smtp_starttls": "TRUE to encrypt the connection with STARTTLS (recommended).",
+    "smtp_user": "The account to sign in as. The password is never kept in the workbook: "
+                 "set QA_XL_SMTP_PASSWORD, or keep it in the system keyring (service qa_xl).",
 }
 
 

@@ -411,7 +411,7 @@ RETURNS_TRACKER = TableSchema(
         _c("partner_id", width=14),
         _c("period", width=12),
         _c("issued_on", DATETIME, width=17, num_format=DATETIME_FORMAT),
-        _c("file", width=30),
+        _c("file", width=30, help="The return as issued (where it was written)."),
         _c("reminded_on", width=30, help="Each reminder drafted or sent, oldest first."),
         _c("first_received_on", DATETIME, width=17, num_format=DATETIME_FORMAT),
         _c("status", width=12, help="On time, Late, Missing, Not yet due or Refused."),
