@@ -549,6 +549,18 @@ def build_pack() -> bytes:
         ("Significant risks", "significant_risks", "No significant risks this quarter."),
         ("Improvements", "improvements", "No improvements recorded this quarter.")])
     _at_a_glance(b)
+    b.tag("{%p if since_closed.closed %}")
+    b.p("Figures changed since the period was closed", "Heading 2")
+    b.p("{{ since_closed.summary }}")
+    b.table_or("since_closed.changed", "", lambda: b.table(
+        "c in since_closed.changed", [("Indicator", "{{ c.name }}", 90),
+                                      ("When it was closed", "{{ c.before }}", 40),
+                                      ("Now", "{{ c.after }}", 40)],
+        caption="Figures changed since the period was closed"))
+    b.p("Why: the reasons given when returns were imported into the closed period.")
+    b.bullets("x in since_closed.reasons", "{{ x }}", "No import into the closed period was "
+              "recorded: the figures were changed in the master itself.")
+    b.tag("{%p endif %}")
 
     b.h1("Performance scorecard")
     b.p(SCORECARD_INTRO)

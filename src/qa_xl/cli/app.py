@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qa_xl.cli import papers, returns
+from qa_xl.cli import papers, period, returns
 from qa_xl.cli.console import err, out
 from qa_xl.core.errors import QaXlError
 
@@ -135,6 +135,7 @@ def _print_findings(findings: pd.DataFrame, file_name: str) -> None:
 
 returns.register(app)
 papers.register(app)
+period.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -115,6 +115,14 @@ def pack(workbook: WorkbookArg = None, period: PeriodOption = None, out: OutOpti
     path = build_pack(_workbook(workbook, "pack"), period=period, out=out, template=template,
                       today=_day(today), pdf=pdf)
     _wrote(path, pdf)
+    from qa_xl.cli.console import err
+    from qa_xl.core.periods import period_or_none
+
+    quarter = period_or_none(Path(path).stem.removeprefix("QPC_pack_").replace("_", " "))
+    if quarter is not None:  # the pack's own name says which quarter it reports
+        err.print(f"Once the committee has these figures, close the period so that they stop "
+                  f"moving: qa-xl period close {_workbook(workbook, 'pack')} \"{quarter}\"",
+                  markup=False)
 
 
 def board(workbook: WorkbookArg = None, period: HalfOption = None, out: OutOption = None,

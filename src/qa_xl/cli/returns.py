@@ -58,6 +58,9 @@ def register(app: typer.Typer) -> None:
                     "later fill (or a later file) for its partner and period.")] = False,
                 early: Annotated[bool, typer.Option(
                     "--early", help="Import a return before its period has ended.")] = False,
+                reopen: Annotated[str | None, typer.Option(
+                    "--reopen", metavar="REASON", help="Import into a closed period, for "
+                    "this reason (logged).")] = None,
                 ) -> None:
         """Check each return and import the valid ones (all in one save)."""
         from rich.markup import escape
@@ -65,7 +68,8 @@ def register(app: typer.Typer) -> None:
         from qa_xl.cli.console import out as console
         from qa_xl.collect.importing import import_returns
 
-        report = import_returns(workbook, files, replace_newer=replace_newer, early=early)
+        report = import_returns(workbook, files, replace_newer=replace_newer, early=early,
+                                reopen=reopen)
         for line in report.lines():
             console.print(escape(line))
         raise typer.Exit(report.exit_code)

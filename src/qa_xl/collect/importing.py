@@ -66,6 +66,7 @@ class FileResult:
     signed_off: dt.date | None = None  # the partner's "Date completed"
     serial: str = ""  # the issue it fills (its serial and time), for the messages
     issued_at: str = ""
+    reopened: str = ""  # the officer's reason for importing into a closed period
 
     @property
     def result(self) -> str:
@@ -73,7 +74,8 @@ class FileResult:
             return f"{UNCHANGED}: {self.problems[0]}" if self.problems else UNCHANGED
         if self.accepted:
             extra = f" with {len(self.warnings)} warning(s)" if self.warnings else ""
-            return f"{ACCEPTED}{extra}"
+            again = f"; reopened: {self.reopened}" if self.reopened else ""
+            return f"{ACCEPTED}{extra}{again}"
         return f"{REFUSED}: {self.problems[0] if self.problems else 'unknown reason'}"
 
     def refuse(self, problem: str, *, data: bool = False) -> None:
@@ -111,13 +113,15 @@ class ImportReport:
 
 def import_returns(workbook: str | Path | Store, files: Iterable[str | Path], *,
                    today: dt.date | None = None, replace_newer: bool = False,
-                   early: bool = False, now: dt.datetime | None = None) -> ImportReport:
+                   early: bool = False, now: dt.datetime | None = None,
+                   reopen: str | None = None) -> ImportReport:
     """Check and import each return; write every accepted one and the log in one save.
 
     ``replace_newer`` imports a file even when the master holds a later fill (or a later
     file) for its partner and period; ``early`` accepts a return before its period has ended.
     ``now`` is when the returns are received (the log's time and the tracker's "first received
-    on"; the clock by default).
+    on"; the clock by default). A return for a closed period is refused unless ``reopen``
+    gives the reason, which is logged.
     """
     now = (now or dt.datetime.now()).replace(microsecond=0)  # when the returns are received
     today = today or now.date()
@@ -128,6 +132,7 @@ def import_returns(workbook: str | Path | Store, files: Iterable[str | Path], *,
         log = read_table(store, S.IMPORT_LOG).df
         results = [check_return_file(f, master, today, early=early) for f in paths]
         _settle(results, master, log, replace_newer)
+        _closed(results, read_table(store, S.CLOSED_PERIODS).df, reopen)
         report = ImportReport(results)
         attempts = [_log_row(r, now) for r in results]
         pending = _pending_path(store)
@@ -220,6 +225,28 @@ def _settle(results: list[FileResult], master: Master, log: pd.DataFrame,
                 r.refuse(f"{r.file.name} and {winner.file.name} are both returns of "
                          f"{r.partner_id} for {r.period}; {winner.file.name} is the later "
                          "fill, so this one was not imported")
+
+
+def _closed(results: list[FileResult], closed: pd.DataFrame, reopen: str | None) -> None:
+    """A closed period's figures have gone to the committee: they move only for a reason."""
+    from qa_xl.collect.closing import closures
+
+    done = closures(closed)
+    if not done:
+        return
+    reason = (reopen or "").strip()
+    for r in results:
+        if not r.accepted or r.rows is None:
+            continue
+        hit = sorted({str(p) for p in r.rows["period"]} & set(done))
+        if not hit:
+            continue
+        if reason:
+            r.reopened = reason
+            continue
+        r.refuse(f"{r.file.name}: {done[hit[0]].words()}, so its figures have been reported; "
+                 "to import this return anyway, say why: --reopen \"the reason\" (it is "
+                 "logged, and the next paper for the period shows what changed)")
 
 
 def _accepted_history(log: pd.DataFrame) -> dict[tuple[str, str], list[tuple[str, str, str]]]:

@@ -121,6 +121,11 @@ def after_import(tracker: pd.DataFrame, attempts: Iterable[list[Any]],
             row["figures_accepted"] = count
             if _text(row.get("note")).startswith("Refused"):
                 row["note"] = None
+            if "; reopened: " in str(result):
+                reason = str(result).split("; reopened: ", 1)[1]
+                stamp = f"Reopened {pd.Timestamp(when):%d/%m/%Y}: {reason}"
+                before = _text(row.get("note"))
+                row["note"] = f"{before}; {stamp}" if before else stamp
         elif _when(row.get("first_received_on")) is None:
             row["note"] = str(result)[:300]
     return _table(rows, settings, today)

@@ -39,6 +39,7 @@ from qa_xl.papers.sections import (
     definitions_section,
     programme_section,
     risks_section,
+    since_closed_section,
     voice_section,
 )
 from qa_xl.papers.summary import board_summary, summary_section
@@ -95,7 +96,7 @@ def _pack_parts(data: _Data, drawing: ChartSlots, start: Starter
         "spc_min_points": SPC_MIN_POINTS,
         "programme": programme, "risks": risks, "audits": audits, "voice": voice,
         "actions": actions, "compliance": compliance, "definitions": definitions_section(data),
-        "provenance": appendix(data, inds),
+        "provenance": appendix(data, inds), "since_closed": since_closed_section(data),
     })
     return context, pending
 

@@ -346,6 +346,30 @@ def compliance_section(data: _Data) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------- definitions
 
+def since_closed_section(data: _Data) -> dict[str, Any]:
+    """For a quarter that was closed (qa-xl period close) and reported: which figures have
+    changed since, and the reasons officers gave for reopening it."""
+    from qa_xl.collect.closing import changes_since_closing
+    from qa_xl.workbook import schema as S
+
+    empty: dict[str, Any] = {"closed": False, "summary": "", "changed": [], "reasons": []}
+    closed = data._table(S.CLOSED_PERIODS)
+    found = changes_since_closing(closed, data.rollup, data.import_log, str(data.quarter))
+    if found is None:
+        return empty
+    units = dict(zip(data.indicators["indicator_id"], data.indicators["unit"]))
+    changed = [{"name": c["name"] or c["indicator_id"],
+                "before": format_value(c["before"], units.get(c["indicator_id"], "")),
+                "after": format_value(c["after"], units.get(c["indicator_id"], ""))}
+               for c in found["changed"]]
+    reasons = [f"{r['partner_id']} ({r['file']}): {r['reason']}" for r in found["reasons"]]
+    count = len(changed)
+    summary = (f"{found['closure']}. Since then {count} figure{'s' * (count != 1)} "
+               f"{'has' if count == 1 else 'have'} changed." if count else
+               f"{found['closure']}. No figure has changed since.")
+    return {"closed": True, "summary": summary, "changed": changed, "reasons": reasons}
+
+
 def definitions_section(data: _Data) -> list[dict[str, Any]]:
     order = {q: i for i, q in enumerate(data.oba_order)}
     rows = data.indicators.dropna(subset=["indicator_id"]).drop_duplicates("indicator_id")

@@ -447,7 +447,7 @@ _COVER_NAMES = (
 _COMMON_NAMES = (*_COVER_NAMES, "summary", "scorecard", "risks", "programme", "actions",
                  "provenance")
 PACK_NAMES = frozenset((*_COMMON_NAMES, "spc", "spc_short", "spc_min_points", "audits",
-                        "definitions", "voice", "compliance"))
+                        "definitions", "voice", "compliance", "since_closed"))
 BOARD_NAMES = frozenset((*_COMMON_NAMES, "quarter", "figures_note", "other_indicators"))
 YEARLY_NAMES = frozenset((*_COVER_NAMES, "year", "previous_year", "next_year", "coverage",
                           "complete", "glance", "priorities", "impact", "impact_summary",
