@@ -212,6 +212,10 @@ def _deadline(settings: dict[str, Any]) -> dt.timedelta:
         return dt.timedelta(days=30)
 
 
+PERCENT_FORMAT = "0.0%"
+PERCENT_COLUMNS = ("value", "previous_value")  # a rate's parts stay counts
+
+
 def _return_formats(book: Any) -> dict[str, Any]:
     base = {"valign": "top", "text_wrap": True}
     return {
@@ -230,6 +234,12 @@ def _return_formats(book: Any) -> dict[str, Any]:
                                    "num_format": "#,##0.####"}),
         "previous": book.add_format({**base, "bg_color": "#EDEDED",
                                      "num_format": "#,##0.####"}),
+        # a percentage as people read and type it: 0.908 shows as 90.8%
+        "number_pct": book.add_format({**base, "locked": False, "bg_color": "#FFF2CC",
+                                       "border": 1, "border_color": "#BFBFBF",
+                                       "num_format": PERCENT_FORMAT}),
+        "previous_pct": book.add_format({**base, "bg_color": "#EDEDED",
+                                         "num_format": PERCENT_FORMAT}),
     }
 
 
@@ -245,8 +255,9 @@ def _return_table(ws: Any, fmt: dict[str, Any], rows: pd.DataFrame) -> None:
         "name": S.ISSUED_RETURN.table, "style": "Table Style Light 9", "autofilter": False,
         "columns": [{"header": c.name, "header_format": fmt["header"]} for c in columns]})
     for r, row in enumerate(rows.itertuples(index=False), start=HEADER_ROW + 1):
+        percent = row.unit == "Percentage"
         for c, (col, value) in enumerate(zip(columns, row)):
-            style = _cell_style(fmt, col)
+            style = _cell_style(fmt, col, percent=percent and col.name in PERCENT_COLUMNS)
             value = python_value(value)
             if value is None:
                 ws.write_blank(r, c, None, style)
@@ -267,9 +278,10 @@ def _return_table(ws: Any, fmt: dict[str, Any], rows: pd.DataFrame) -> None:
             "error_message": col.help[:255]})
 
 
-def _cell_style(fmt: dict[str, Any], col: S.Column) -> Any:
+def _cell_style(fmt: dict[str, Any], col: S.Column, *, percent: bool = False) -> Any:
+    pct = "_pct" if percent else ""
     if col.locked:
-        return fmt["previous"] if col.kind == S.NUMBER else fmt["locked"]
-    return fmt["number"] if col.kind == S.NUMBER else fmt["input"]
+        return fmt[f"previous{pct}"] if col.kind == S.NUMBER else fmt["locked"]
+    return fmt[f"number{pct}"] if col.kind == S.NUMBER else fmt["input"]
 
 

@@ -61,6 +61,7 @@ class Formats:
     label: Any
     status: Any
     fills: dict[str, Any]
+    percent: Any
 
 
 def _formats(book: xlsxwriter.Workbook) -> Formats:
@@ -85,6 +86,7 @@ def _formats(book: xlsxwriter.Workbook) -> Formats:
                                 "num_format": S.DATETIME_FORMAT}),
         fills={c: book.add_format({"bg_color": c}) for c in set(RAG_FILLS.values()) | {
             v for fills in CONDITIONAL_FILLS.values() for v in fills.values()}},
+        percent=book.add_format({"num_format": PERCENT_FORMAT}),
     )
 
 
@@ -257,6 +259,7 @@ def _table_sheet(book: xlsxwriter.Workbook, fmt: Formats, schema: S.TableSchema,
         for i, col in enumerate(schema.columns):
             _validation(ws, i, col)
     _conditional_formats(ws, fmt, schema)
+    _percent_formats(ws, fmt, schema)
     ws.freeze_panes(HEADER_ROW + 1, 0)
     ws.set_row(HEADER_ROW, 30)
     ws.set_landscape()
@@ -309,6 +312,33 @@ def _validation(ws: Any, index: int, col: S.Column) -> None:
     if options["validate"] == "any" and "input_message" not in options:
         return
     ws.data_validation(HEADER_ROW + 1, index, LAST_ROW, index, options)
+
+
+PERCENT_FORMAT = "0.0%"
+# Columns that hold a fraction when the indicator is a percentage: shown as 90.8%, stored as
+# 0.908. The Rollup sheet has no unit column, so it looks the unit up on the Indicators sheet.
+PERCENT_COLUMNS = {"tblIndicators": ("target", "amber_tolerance"),
+                   "tblRollup": ("value", "target")}
+
+
+def _percent_formats(ws: Any, fmt: Formats, schema: S.TableSchema) -> None:
+    columns = PERCENT_COLUMNS.get(schema.table)
+    if not columns:
+        return
+    first = HEADER_ROW + 2  # the 1-based sheet row of the first data row
+    ids = S.INDICATORS.names
+    unit = S.column_letter(ids.index("unit") + 1)
+    if schema is S.INDICATORS:
+        formula = f'=${unit}{first}="Percentage"'
+    else:
+        key = S.column_letter(schema.names.index("indicator_id") + 1)
+        table_id = S.column_letter(ids.index("indicator_id") + 1)
+        formula = (f'=INDEX({S.INDICATORS.sheet}!${unit}:${unit},MATCH(${key}{first},'
+                   f'{S.INDICATORS.sheet}!${table_id}:${table_id},0))="Percentage"')
+    for name in columns:
+        i = schema.names.index(name)
+        ws.conditional_format(HEADER_ROW + 1, i, LAST_ROW, i, {
+            "type": "formula", "criteria": formula, "format": fmt.percent})
 
 
 def _conditional_formats(ws: Any, fmt: Formats, schema: S.TableSchema) -> None:

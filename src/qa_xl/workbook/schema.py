@@ -194,8 +194,9 @@ ISSUED_RETURN = TableSchema(
         _c("definition", width=50, locked=True, help="Exactly what to count."),
         _c("previous_value", NUMBER, "Your figure for the previous period, for reference.",
            locked=True, width=11, num_format="#,##0.####"),
-        _c("value", NUMBER, "The figure. For a percentage you may leave it blank: it is worked "
-           "out from numerator / denominator.", width=12, num_format="#,##0.####"),
+        _c("value", NUMBER, "The figure. A percentage shows as one: type 90.8% (in Excel 90.8 "
+           "gives 90.8% too), or leave it blank and give the numerator and denominator.",
+           width=12, num_format="#,##0.####"),
         _c("numerator", NUMBER, "For a percentage: how many met the measure.", min=0, width=12,
            num_format="#,##0.##"),
         _c("denominator", NUMBER, "For a percentage: how many it is out of.", min=0, width=12,
