@@ -385,6 +385,18 @@ def _external_link(path: Path) -> None:
                        .encode()})
 
 
+def _utf16_doctype(path: Path) -> None:
+    """A document type in a UTF-16 part: no "<!" in its bytes for a quick scan to see."""
+    part = "docProps/app.xml"
+    with zipfile.ZipFile(path) as z:
+        text = z.read(part).decode("utf-8")
+    body = text[text.index("<Properties"):]
+    doctored = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY e "boom">]>'
+                + body).encode("utf-16")
+    assert b"<!" not in doctored
+    rewrite_zip(path, {part: doctored})
+
+
 def _undeclared_part(path: Path) -> None:
     rewrite_zip(path, {"xl/stowaway.bin": b"\x00" * 64})
 
@@ -395,6 +407,7 @@ def _undeclared_part(path: Path) -> None:
     (_duplicate_entry, "more than once"),
     (_external_link, "a link to another file"),
     (_undeclared_part, "not in the package's list of its parts"),
+    (_utf16_doctype, "declares XML entities or a document type"),
 ])
 @pytest.mark.filterwarnings("ignore:Duplicate name")
 def test_package_checks_go_by_what_the_package_declares(master, issued_returns, doctor,

@@ -17,6 +17,7 @@ import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -74,10 +75,67 @@ class Master:
         table = self.returns_table
         if table is None or table.origin is None:
             return []
-        df = table.df
-        canonical = df["period"].map(lambda p: str(q) if (q := period_or_none(p)) else None)
-        mask = (df["partner_id"] == partner_id) & canonical.isin(periods)
-        return sorted(table.origin[i][1] for i in df.index[mask.fillna(False).astype(bool)])
+        return sorted(table.origin[i][1] for i, period in self._rows_by_partner.get(
+            partner_id, ()) if period in periods)
+
+    @cached_property
+    def _rows_by_partner(self) -> dict[str, list[tuple[int, str | None]]]:
+        """partner -> (row of the stitched return table, its period in one spelling)."""
+        out: dict[str, list[tuple[int, str | None]]] = {}
+        for i, pid, period in zip(self.returns.index, self.returns["partner_id"],
+                                  self._canonical_periods):
+            out.setdefault(pid, []).append((i, period))
+        return out
+
+    @cached_property
+    def ratio_ids(self) -> set[str]:
+        """The indicators that are rates (numerator over denominator)."""
+        ind = self.indicators
+        return set(ind.loc[ind["aggregation"] == "ratio", "indicator_id"].dropna())
+
+    @cached_property
+    def _canonical_periods(self) -> pd.Series:
+        """Each return row's period in its one spelling (parsed once per distinct text)."""
+        periods = self.returns["period"]
+        spelling = {p: str(q) if (q := period_or_none(p)) else None
+                    for p in periods.dropna().unique()}
+        return periods.map(spelling)
+
+    @cached_property
+    def previous(self) -> dict[str, dict[tuple[str, str], Any]]:
+        """partner -> (indicator, period) -> value: each partner's earlier figures."""
+        out: dict[str, dict[tuple[str, str], Any]] = {}
+        for pid, ind, period, value in zip(self.returns["partner_id"],
+                                           self.returns["indicator_id"],
+                                           self.returns["period"], self.returns["value"]):
+            out.setdefault(pid, {})[(ind, period)] = value
+        return out
+
+    @cached_property
+    def indicator_rows(self) -> list[tuple[str | None, set[str] | None, Any]]:
+        """Each indicator once: its period kind, its reporting partners (None: all that send
+        returns) and its row — what :func:`issued_rows` needs, worked out once a job."""
+        out = []
+        for ind in self.indicators.dropna(subset=["indicator_id"]).itertuples():
+            kind = next((k for k, f in FREQUENCY_OF.items() if f == ind.frequency), None)
+            text = "" if pd.isna(ind.reporting_partners) else str(ind.reporting_partners).strip()
+            reporting = None if not text or text.casefold() == "all" else {
+                p.strip() for p in text.split(",")}
+            out.append((kind, reporting, ind))
+        return out
+
+    @cached_property
+    def held_sign_off(self) -> dict[tuple[str, str], Any]:
+        """(partner, period) -> the latest "Date completed" of the figures the master holds."""
+        dated = self.returns.dropna(subset=["submitted_on"])
+        return dated.groupby(["partner_id", "period"])["submitted_on"].max().to_dict()
+
+    @cached_property
+    def sending(self) -> set[str]:
+        """The partners expected to send returns."""
+        return set(self.partners.loc[
+            self.partners["returns_expected"].fillna("Yes").str.casefold() != "no",
+            "partner_id"].dropna())
 
     def secret(self) -> str:
         secret = str(self.settings.get("return_secret") or "")
@@ -153,21 +211,24 @@ def periods_due(period: Period) -> dict[str, Period]:
     return due
 
 
+def _due_indicators(master: Master, partner_id: str, period: Period) -> list[tuple[Period, Any]]:
+    due = periods_due(period)
+    return [(due[kind], ind) for kind, reporting, ind in master.indicator_rows
+            if kind in due and (partner_id in master.sending if reporting is None
+                                else partner_id in reporting)]
+
+
+def expected_keys(master: Master, partner_id: str, period: Period) -> set[tuple[str, str]]:
+    """(period, indicator_id) of every row a partner's return for the period carries."""
+    return {(str(p), ind.indicator_id) for p, ind in _due_indicators(master, partner_id, period)}
+
+
 def issued_rows(master: Master, partner_id: str, period: Period) -> pd.DataFrame:
     """The rows of one partner's return: its indicators due in the period, previous figure
     alongside."""
-    sending = set(master.partners.loc[
-        master.partners["returns_expected"].fillna("Yes").str.casefold() != "no",
-        "partner_id"].dropna())
-    due = periods_due(period)
-    own = master.returns[master.returns["partner_id"] == partner_id]
-    previous = {(r.indicator_id, r.period): r.value for r in own.itertuples()}
+    previous = master.previous.get(partner_id, {})
     rows = []
-    for ind in master.indicators.dropna(subset=["indicator_id"]).itertuples():
-        kind = next((k for k, f in FREQUENCY_OF.items() if f == ind.frequency), None)
-        if kind not in due or not reports(ind.reporting_partners, partner_id, sending):
-            continue
-        p = due[kind]
+    for p, ind in _due_indicators(master, partner_id, period):
         rows.append([str(p), ind.indicator_id, ind.indicator_name, ind.oba_measure, ind.unit,
                      ind.definition, previous.get((ind.indicator_id, str(p.previous()))),
                      None, None, None, None])

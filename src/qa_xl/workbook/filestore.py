@@ -70,6 +70,7 @@ class FileStore:
                                 action="open it in Excel and save it again, or use a backup "
                                 "from the backups folder") from exc
         self._sheets: dict[str, Any] = {}
+        self._table_objects: dict[str, Any] = {}
 
     def table_names(self) -> list[str]:
         return self._tables
@@ -143,7 +144,13 @@ class FileStore:
                 f"the table {table} is missing — was its sheet deleted or the table converted "
                 "to a range?", file=self.path, action="restore it from the latest file in the "
                 "backups folder, or copy your rows into a workbook made with qa-xl new")
-        return [str(h) for h in self._book.get_table_by_name(table).columns]
+        return [str(h) for h in self._table(table).columns]
+
+    def _table(self, name: str) -> Any:
+        """calamine's table object, looked up once (a write of 200 tables asks often)."""
+        if name not in self._table_objects:
+            self._table_objects[name] = self._book.get_table_by_name(name)
+        return self._table_objects[name]
 
     def write(self, tables: dict[str, pd.DataFrame],
               cells: dict[str, dict[str, Any]] | None = None,
@@ -170,7 +177,7 @@ class FileStore:
             writes[name] = TableWrite(header, frame_rows(df, schema, header))
         for name, df in (columns or {}).items():
             self.header(name)
-            table = self._book.get_table_by_name(name)
+            table = self._table(name)
             first = table.start[0] + 1  # the 1-based sheet row of the first data row
             rows_at = df.reindex(range(first, first + table.height))
             writes[name] = TableWrite(self.header(name), frame_rows(
@@ -178,7 +185,7 @@ class FileStore:
                 add_missing=True)
         for name, change in (rows or {}).items():
             header = self.header(name)
-            table = self._book.get_table_by_name(name)
+            table = self._table(name)
             height = table.height
             if height == 1 and all(v in (None, "") for v in table.to_python()[0]):
                 height = 0  # an empty table's one blank row: the new rows start there

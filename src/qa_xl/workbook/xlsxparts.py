@@ -284,6 +284,7 @@ class _Book:
         self.changed: set[str] = set()
         self.dropped: set[str] = set()
         self.added: list[str] = []  # new parts, written after the copied ones
+        self._table_index: dict[str, tuple[str, str]] | None = None
         self.formula_removed = False
         self.wb_part = next((t for typ, t in self.rels("").values()
                              if typ.endswith("/officeDocument")), "xl/workbook.xml")
@@ -338,12 +339,15 @@ class _Book:
 
     def find_table(self, name: str) -> tuple[str, str]:
         """(sheet, table part) of the table whose name or displayName is `name`, any case."""
-        for sheet in self.sheets:
-            for part in self.tables_of(sheet):
-                root = self.xml(part)
-                if name.lower() in (root.get("displayName", "").lower(),
-                                    root.get("name", "").lower()):
-                    return sheet, part
+        if self._table_index is None:  # every table once: a write of 200 tables looks up 200
+            self._table_index = {}
+            for sheet in self.sheets:
+                for part in self.tables_of(sheet):
+                    root = self.xml(part)
+                    for key in (root.get("displayName", ""), root.get("name", "")):
+                        self._table_index.setdefault(key.lower(), (sheet, part))
+        if (found := self._table_index.get(name.lower())) is not None:
+            return found
         self.fail(f"there is no table named '{name}'",
                   "check the table name in Excel (Table Design > Table Name) and try again")
 
@@ -459,6 +463,7 @@ def _add_table_sheet(book: _Book, new: NewSheet) -> None:
                      book.names[_rels_name(book.wb_part).lower()]}
     book.wb_rels[rid] = (f"{_REL_BASE}/worksheet", sheet_part)
     book.sheets[new.sheet] = sheet_part
+    book._table_index = None
 
 
 def _xml_text(text: str) -> str:
