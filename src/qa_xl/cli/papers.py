@@ -39,14 +39,20 @@ CheckOption = Annotated[Path | None, typer.Option(
     "loops).", dir_okay=False)]
 PdfOption = Annotated[bool, typer.Option(
     "--pdf", help="Also write a tagged PDF (PDF/UA) beside the .docx, through LibreOffice.")]
-TodayOption = Annotated[dt.datetime | None, typer.Option(
-    "--today", metavar="DATE", formats=["%Y-%m-%d", "%d/%m/%Y"], help="The date at which "
-    "overdue activities, risks and actions are judged, as 2026-11-25 or 25/11/2026 (default: "
-    "today).")]
+def _date(text: str) -> dt.date:
+    """A date as officers type it: 25/11/2026 (day/month/year) or 2026-11-25."""
+    for form in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text.strip(), form).date()
+        except ValueError:
+            continue
+    raise typer.BadParameter(f"{text!r} is not a date: give it as 25/11/2026 (day/month/year) "
+                             "or 2026-11-25")
 
 
-def _day(value: dt.datetime | None) -> dt.date | None:
-    return value.date() if value else None
+TodayOption = Annotated[dt.date | None, typer.Option(
+    "--today", metavar="DATE", parser=_date, help="The date at which overdue activities, risks "
+    "and actions are judged, as 2026-11-25 or 25/11/2026 (default: today).")]
 
 
 COMMANDS = {"pack": "qa-xl pack", "board": "qa-xl paper board",
@@ -105,7 +111,7 @@ def pack(workbook: WorkbookArg = None, period: PeriodOption = None, out: OutOpti
          today: TodayOption = None, pdf: PdfOption = False) -> None:
     """Write the quarterly Q&PC pack (Word) from the workbook and the pack template."""
     if check_template:
-        _check(check_template, workbook, "pack", period, _day(today))
+        _check(check_template, workbook, "pack", period, today)
         return
     from qa_xl.papers import drawing
 
@@ -113,7 +119,7 @@ def pack(workbook: WorkbookArg = None, period: PeriodOption = None, out: OutOpti
     from qa_xl.papers import build_pack
 
     path = build_pack(_workbook(workbook, "pack"), period=period, out=out, template=template,
-                      today=_day(today), pdf=pdf)
+                      today=today, pdf=pdf)
     _wrote(path, pdf)
     from qa_xl.cli.console import err
     from qa_xl.core.periods import period_or_none
@@ -131,7 +137,7 @@ def board(workbook: WorkbookArg = None, period: HalfOption = None, out: OutOptio
     """Write the half-yearly Board performance report (Word) from the workbook and the Board
     report template."""
     if check_template:
-        _check(check_template, workbook, "board", period, _day(today))
+        _check(check_template, workbook, "board", period, today)
         return
     from qa_xl.papers import drawing
 
@@ -139,7 +145,7 @@ def board(workbook: WorkbookArg = None, period: HalfOption = None, out: OutOptio
     from qa_xl.papers import build_board_report
 
     path = build_board_report(_workbook(workbook, "paper board"), period=period, out=out,
-                              template=template, today=_day(today), pdf=pdf)
+                              template=template, today=today, pdf=pdf)
     _wrote(path, pdf)
 
 
@@ -150,7 +156,7 @@ def yearly(workbook: WorkbookArg = None, year: YearOption = None, out: OutOption
     progress, impact year on year, learning, the voice of children and families, where
     progress was too little, the QA programme and next year's priorities."""
     if check_template:
-        _check(check_template, workbook, "yearly", year, _day(today))
+        _check(check_template, workbook, "yearly", year, today)
         return
     from qa_xl.papers import drawing
 
@@ -158,7 +164,7 @@ def yearly(workbook: WorkbookArg = None, year: YearOption = None, out: OutOption
     from qa_xl.papers import build_yearly_report
 
     path = build_yearly_report(_workbook(workbook, "paper yearly"), year=year, out=out,
-                               template=template, today=_day(today), pdf=pdf)
+                               template=template, today=today, pdf=pdf)
     _wrote(path, pdf)
 
 
@@ -170,12 +176,12 @@ def programme_review(workbook: WorkbookArg = None, year: YearOption = None,
     content areas with no indicator or no activity, and the next year's programme proposed
     for the committee to agree."""
     if check_template:
-        _check(check_template, workbook, "programme_review", year, _day(today))
+        _check(check_template, workbook, "programme_review", year, today)
         return
     from qa_xl.papers import build_programme_review
 
     path = build_programme_review(_workbook(workbook, "paper programme-review"), year=year,
-                                  out=out, template=template, today=_day(today), pdf=pdf)
+                                  out=out, template=template, today=today, pdf=pdf)
     _wrote(path, pdf)
 
 

@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         for path, why in files.skipped:
             err.print(f"Left {path} as it is: {why} (add --force to replace it).",
                       markup=False)
-        period = str(Period.parse(period))  # issue_returns has checked it
+        period = str(Period.typed(period))  # issue_returns has checked it
         if not files and not files.skipped:
             console.print(f"No return issued: no partner has an indicator due for {period} "
                           "(check the indicators' frequency and reporting partners).")

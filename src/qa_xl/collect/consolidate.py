@@ -18,6 +18,7 @@ import pandas as pd
 
 from qa_xl.core.periods import Period, PeriodError, frequency_kinds, period_kinds, period_or_none
 from qa_xl.core.rag import direction_series, rag_series
+from qa_xl.core.words import plural
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.checks import Finding, refuse_errors
 from qa_xl.workbook.store import Store, read_returns, read_settings, read_table, status_cells
@@ -43,8 +44,8 @@ class RollupResult:
         rated = self.rollup[self.rollup["period"] == self.current_period]
         counts = rated["rag"].value_counts()
         words = ", ".join(f"{counts[k]} {k}" for k in ("Green", "Amber", "Red") if k in counts)
-        text = (f"{self.rollup['indicator_id'].nunique()} indicators over "
-                f"{self.rollup['period'].nunique()} periods rolled up"
+        text = (f"{plural(self.rollup['indicator_id'].nunique(), 'indicator')} over "
+                f"{plural(self.rollup['period'].nunique(), 'period')} rolled up"
                 + (f"; {self.current_period}: {words}" if words else ""))
         if self.later_returns:
             text += (f". Returns for {self.later_returns} are in and rolled up, but "
@@ -255,12 +256,13 @@ def derived_columns(store: Store, today: dt.date) -> dict[str, pd.DataFrame]:
 
 
 def _current_period(settings: dict[str, Any], label: str) -> Period:
-    from qa_xl.core.errors import DataError
+    """The Config sheet's current period: a bad one is bad configuration (exit 2)."""
+    from qa_xl.core.errors import UnusableInput
 
     try:
         period = Period.parse(settings.get("current_period"))
     except PeriodError as exc:
-        raise DataError(f"the setting current_period is not a period ({exc})", file=label,
-                        sheet="Config", action="set current_period to a quarter such as "
-                        "2026-27 Q2") from exc
+        raise UnusableInput(f"the setting current_period is not a period ({exc})", file=label,
+                            sheet="Config", action="set current_period to a quarter such as "
+                            "2026-27 Q2") from exc
     return period if period.kind == "Q" else Period.containing(period.end, "Q")

@@ -69,7 +69,7 @@ def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path
     issued return at all) is left as it is and listed in ``skipped``; ``force`` replaces it.
     """
     try:
-        p = Period.parse(period)
+        p = Period.typed(period)  # as officers type it: 2026/27 q3 too
     except PeriodError as exc:
         raise UnusableInput(str(exc), action="give the period as 2026-27 Q2") from exc
     with opened(workbook, "Issue returns", write=True) as store:

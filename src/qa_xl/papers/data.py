@@ -130,8 +130,6 @@ def _share(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.0f}%"
 
 
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def _capped(items: list[str], more: str) -> list[str]:

@@ -19,7 +19,8 @@ from typing import Any
 import pandas as pd
 
 from qa_xl.core.periods import Period
-from qa_xl.papers.data import _Data, _day, _plural, _text
+from qa_xl.core.words import plural
+from qa_xl.papers.data import _Data, _day, _text
 
 # words that say what kind of activity, not which: left out when matching an action's
 # source ("Multi-agency case file audit") to an activity type ("Multi Agency Audits")
@@ -92,7 +93,7 @@ def programme_review_parts(data: _Data, year: Period) -> dict[str, Any]:
             "slipped": int(group["slipped"].sum()), "no_record": int(group["no_record"].sum()),
             "findings": "; ".join(said) or "Nothing recorded",
             "actions": len(raised), "actions_open": open_,
-            "actions_words": (f"{_plural(len(raised), 'action')} ({open_} open)"
+            "actions_words": (f"{plural(len(raised), 'action')} ({open_} open)"
                               if len(raised) else "No action")})
     activities = [{"title": _text(r.title), "type": _text(r.activity_type),
                    "frequency": _text(r.frequency), "last_done": _day(r.last_done) or "Never",
@@ -137,18 +138,18 @@ def programme_review_parts(data: _Data, year: Period) -> dict[str, Any]:
                  if g["priority"].lower() == "high"]
     others = [g["area"] for g in no_activity if g["priority"].lower() != "high"]
     if others:
-        additions.append(f"{_plural(len(others), 'other content area')} had no QA activity in "
+        additions.append(f"{plural(len(others), 'other content area')} had no QA activity in "
                          f"{year} ({'; '.join(others)}): consider which to audit.")
     additions += [f"{g['area']} ({g['priority']} priority): no indicator in the performance "
                   "dataset; agree one." for g in no_indicator if g["priority"].lower() == "high"]
     ran = int(acts["ran"].sum())
     slipped = int(acts["slipped"].sum())
-    summary = (f"Of {_plural(len(acts), 'activity', 'activities')} in the QA programme, {ran} "
+    summary = (f"Of {plural(len(acts), 'activity', 'activities')} in the QA programme, {ran} "
                f"ran in {year} and {slipped} slipped"
                + (f" ({int(acts['no_record'].sum())} have no record of ever running)"
                   if int(acts["no_record"].sum()) else "") + ". "
-               f"{_plural(len(no_activity), 'content area')} had no QA activity and "
-               f"{_plural(len(no_indicator), 'content area')} no indicator.")
+               f"{plural(len(no_activity), 'content area')} had no QA activity and "
+               f"{plural(len(no_indicator), 'content area')} no indicator.")
     return {
         "year": str(year), "next_year": str(following), "summary": summary,
         "by_type": by_type, "activities": activities,

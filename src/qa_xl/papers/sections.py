@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from qa_xl.core.words import plural
 from qa_xl.papers import charts
 from qa_xl.papers.charts import (
     ChartSlots,
@@ -27,7 +28,6 @@ from qa_xl.papers.data import (
     _long,
     _meeting,
     _num,
-    _plural,
     _share,
     _text,
 )
@@ -98,7 +98,7 @@ def programme_section(data: _Data) -> dict[str, Any]:
                  "findings": _text(r.findings)} for r in status.itertuples()
                 if _text(r.findings) and (d := _date(r.last_done)) and start <= d <= data.today]
     total = len(activities)
-    summary = (f"Of {_plural(total, 'activity', 'activities')} in the QA timetable, "
+    summary = (f"Of {plural(total, 'activity', 'activities')} in the QA timetable, "
                f"{counts['overdue']} {'is' if counts['overdue'] == 1 else 'are'} overdue, "
                f"{counts['due_soon']} due within {soon} days, {counts['on_track']} on track, "
                f"{counts['completed']} completed and {counts['not_scheduled']} not scheduled "
@@ -153,7 +153,7 @@ def risks_section(data: _Data, drawing: ChartSlots) -> dict[str, Any]:
         r["band"] == name for r in rows),
         "fill": charts.band_colour(name, bands, tint=True).lstrip("#")}
         for name, low, high_ in sorted(bands, key=lambda b: -b[1])]
-    summary_text = (f"{_plural(len(rows), 'open risk')} on the register "
+    summary_text = (f"{plural(len(rows), 'open risk')} on the register "
                     f"({len(summary) - len(rows)} closed): "
                     + ", ".join(f"{b['count']} {b['band']}" for b in by_band)
                     + f"; {changes.count(WORSENING)} worsening and {changes.count(IMPROVING)} "
@@ -291,7 +291,7 @@ def actions_section(data: _Data) -> dict[str, Any]:
               for r in done.itertuples() if _text(r.evidence_of_impact)]
     words = [r["status"] for r in rows]
     return {
-        "summary": f"{_plural(len(rows), 'open action')}: {words.count(OVERDUE)} overdue, "
+        "summary": f"{plural(len(rows), 'open action')}: {words.count(OVERDUE)} overdue, "
                    f"{words.count(DUE_SOON)} due within {soon} days; {len(done)} completed or "
                    f"closed, {len(impact)} with evidence of impact.",
         "counts": {"open": len(rows), "overdue": words.count(OVERDUE),
@@ -327,10 +327,10 @@ def compliance_section(data: _Data) -> dict[str, Any]:
     due = _day(now["due"].iloc[0]) if len(now) else ""
     if words.count(NOT_DUE):
         summary = (f"The {data.quarter} returns are not due until {due}: "
-                   f"{words.count(ON_TIME)} of {_plural(len(rows), 'partner')} have sent "
+                   f"{words.count(ON_TIME)} of {plural(len(rows), 'partner')} have sent "
                    "theirs so far.")
     else:
-        summary = (f"{words.count(ON_TIME)} of {_plural(len(rows), 'partner')} sent their "
+        summary = (f"{words.count(ON_TIME)} of {plural(len(rows), 'partner')} sent their "
                    f"{data.quarter} return on time (due {due}); {words.count(LATE)} late and "
                    f"{words.count(MISSING)} missing.")
     return {

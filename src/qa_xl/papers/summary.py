@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from qa_xl.papers.data import LIST_LIMIT, _capped, _Data, _plural
+from qa_xl.core.words import plural
+from qa_xl.papers.data import LIST_LIMIT, _capped, _Data
 from qa_xl.papers.scorecard import Indicator, rag_counts
 
 ATTENTION_LIMIT = 8  # Red indicators named in the attention list beyond the worsening ones
@@ -25,7 +26,7 @@ def is_are(count: int, one: str, many: str | None = None) -> str:
     """'no action is', '1 action is', '3 actions are'."""
     if count == 0:
         return f"no {one} is"
-    return f"{_plural(count, one, many)} {'is' if count == 1 else 'are'}"
+    return f"{plural(count, one, many)} {'is' if count == 1 else 'are'}"
 
 
 def _unique(items: list[str], seen: set[str] | None = None) -> list[str]:
@@ -101,7 +102,7 @@ def attention(inds: list[Indicator], programme: dict[str, Any], actions: dict[st
     items = [_red_item(i) for i in worsening + others[:room]]
     if len(others) > room:
         rest = len(others) - room
-        items.append(f"{_plural(rest, 'more Red indicator')}, not worsening: see "
+        items.append(f"{plural(rest, 'more Red indicator')}, not worsening: see "
                      f"{sections['scorecard']}.")
     overdue_actions = [(a["id"], a["due"]) for a in actions["overdue"]]
     overdue_work = [(a["title"], a["next_due"]) for a in programme["overdue"]]
@@ -179,7 +180,7 @@ def summary_section(data: _Data, inds: list[Indicator], groups: list[dict[str, A
                         f"or better{earlier}.")
     for theme in audits["themes"][:1]:
         findings.append(f"Recurring area for development in audits: {theme['theme']} "
-                        f"({_plural(theme['audits'], 'audit')}).")
+                        f"({plural(theme['audits'], 'audit')}).")
     shown = [q for q in voice["questions"] if q["yes"].endswith("%")]
     if shown:
         findings.append("Voice of children and families, all partners: " + "; ".join(
@@ -188,16 +189,16 @@ def summary_section(data: _Data, inds: list[Indicator], groups: list[dict[str, A
     reported = _reported(programme)
     findings += reported[:3]
     if len(reported) > 3:
-        findings.append(f"{_plural(len(reported) - 3, 'more activity', 'more activities')} "
+        findings.append(f"{plural(len(reported) - 3, 'more activity', 'more activities')} "
                         "reported findings: see the QA programme section.")
 
     good, better = _good_and_better(inds, risks, actions)
-    good += [f"Case-file audit strength: {s['strength']} ({_plural(s['gradings'], 'grading')} "
+    good += [f"Case-file audit strength: {s['strength']} ({plural(s['gradings'], 'grading')} "
              "Good or better)." for s in audits["strengths"]]
     good += [f"“{s['story']}” ({s['partner']})" for s in voice["stories"][:2]]
     significant = _significant(risks)
     if audits["unactioned"]:
-        significant.append(f"{_plural(len(audits['unactioned']), 'audit recommendation')} "
+        significant.append(f"{plural(len(audits['unactioned']), 'audit recommendation')} "
                            "without an action: see Case-file audit findings.")
     return _lists(quarter, n, attention(inds, programme, actions, sections), findings, good,
                   significant, better, groups, rows,
@@ -244,7 +245,7 @@ def _rag_sentence(c: dict[str, int], period: str) -> str:
     rated = c["green"] + c["amber"] + c["red"]
     if not rated:
         return f"No indicator had both a target and a figure in {period}."
-    return (f"Of {_plural(rated, 'indicator')} with a target and a figure in {period}, "
+    return (f"Of {plural(rated, 'indicator')} with a target and a figure in {period}, "
             f"{c['green']} {'is' if c['green'] == 1 else 'are'} Green, {c['amber']} Amber and "
             f"{c['red']} Red.")
 
@@ -252,8 +253,8 @@ def _rag_sentence(c: dict[str, int], period: str) -> str:
 def _movement(inds: list[Indicator], what: str) -> str:
     moved = [i.direction for i in inds]
     up, down = moved.count("Improving"), moved.count("Worsening")
-    return (f"Since the previous {what}, {_plural(up, 'indicator')} improved and "
-            f"{_plural(down, 'indicator')} worsened.")
+    return (f"Since the previous {what}, {plural(up, 'indicator')} improved and "
+            f"{plural(down, 'indicator')} worsened.")
 
 
 __all__ = ["LIST_LIMIT", "attention", "board_summary", "counts", "headline", "summary_section"]

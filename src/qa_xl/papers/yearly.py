@@ -32,8 +32,9 @@ from typing import Any
 import pandas as pd
 
 from qa_xl.core.periods import Period
+from qa_xl.core.words import plural
 from qa_xl.papers.charts import BarSpec, ChartSlots, bars_alt
-from qa_xl.papers.data import _Data, _day, _plural, _share, _text
+from qa_xl.papers.data import _Data, _day, _share, _text
 from qa_xl.papers.scorecard import Indicator, indicator_series
 from qa_xl.papers.summary import is_are
 
@@ -189,8 +190,8 @@ def _learning(data: _Data, year: Period) -> dict[str, Any]:
         for r in history.itertuples()]
     share = _overall(inside)
     earlier = _overall(before)
-    summary = (f"We looked in detail at {_plural(int(inside['case_ref'].nunique()), 'case')} in "
-               f"{_plural(len(rows), 'multi-agency audit')}. In {_share(share)} of the "
+    summary = (f"We looked in detail at {plural(int(inside['case_ref'].nunique()), 'case')} in "
+               f"{plural(len(rows), 'multi-agency audit')}. In {_share(share)} of the "
                "gradings, the work was good or outstanding"
                + (f" (the year before: {_share(earlier)})." if earlier is not None else ".")
                if rows else f"No multi-agency case audit met in {year}.")
@@ -204,7 +205,7 @@ def _learning(data: _Data, year: Period) -> dict[str, Any]:
         if _text(r.findings) and _in_year(r.last_done, year)]
     return {"summary": summary, "audits": rows,
             "themes": [f"{_text(r.example).rstrip('.')} (found in "
-                       f"{_plural(int(r.audits), 'audit')})"
+                       f"{plural(int(r.audits), 'audit')})"
                        for r in themes.head(5).itertuples()],
             "reviews": _dedupe_findings(reviews), "impact": impact}
 
@@ -306,7 +307,7 @@ def _programme(data: _Data, year: Period) -> dict[str, Any]:
                for t, r in review.by_type.iterrows()]
     total = len(review.activities)
     ran, slipped = int(review.activities["ran"].sum()), int(review.activities["slipped"].sum())
-    summary = (f"Our plan for {year} had {_plural(total, 'check')} (reviews, audits and "
+    summary = (f"Our plan for {year} had {plural(total, 'check')} (reviews, audits and "
                f"reports). {ran} of them last took place in {year} and {slipped} "
                f"{'was' if slipped == 1 else 'were'} late or did not happen. We keep only the "
                "date each check last took place, so a check that took place again after "
@@ -385,7 +386,7 @@ def yearly_parts(data: _Data, year: Period, drawing: ChartSlots) -> dict[str, An
     glance = [
         f"This report covers {coverage}." + ("" if complete else
                                               " The year is not over yet."),
-        f"We checked {_plural(len(inds), 'measure')} of our work. {met} of the {rated} that "
+        f"We checked {plural(len(inds), 'measure')} of our work. {met} of the {rated} that "
         "have a target met it.",
         learning["summary"],
         voice["summary"],
@@ -413,5 +414,5 @@ def _impact_summary(impact: list[dict[str, Any]], year: Period) -> str:
     if not impact:
         return f"We have no measure yet of whether children and families are better off in {year}."
     return (f"We measure whether children and families are better off in "
-            f"{_plural(len(impact), 'way')}. Compared with the year before, "
+            f"{plural(len(impact), 'way')}. Compared with the year before, "
             f"{better} got better and {worse} got worse.")

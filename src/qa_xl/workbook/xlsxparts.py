@@ -106,12 +106,32 @@ class TableWrite:
 def check_not_locked(path: Path) -> None:
     """Refuse to touch a workbook someone has open: their next save would undo our write."""
     path = Path(path)
-    for owner in (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")):
+    for program, owner in (("Excel", path.with_name(f"~${path.name}")),
+                           ("LibreOffice", path.with_name(f".~lock.{path.name}#"))):
         if owner.exists():
+            who = _owner_name(program, owner)
+            by = f" by {who}" if who else ""
             raise WorkbookLocked(
-                f"the workbook is open in Excel or LibreOffice (lock file {owner.name})", file=path,
-                action="close the workbook in Excel (or delete the lock file if nobody has it "
-                "open) and try again")
+                f"the workbook is open in {program}{by} (lock file {owner.name})", file=path,
+                action=f"close the workbook in {program} (or delete the lock file if nobody "
+                "has it open) and try again")
+
+
+def _owner_name(program: str, owner: Path) -> str:
+    """Who the owner file says has the workbook open: Excel writes the user's name after a
+    length byte; LibreOffice writes ",name,host,when,…"."""
+    try:
+        data = owner.read_bytes()[:512]
+    except OSError:
+        return ""
+    if program == "Excel":
+        if not data or not 0 < data[0] < len(data):
+            return ""
+        name = data[1:1 + data[0]].decode("cp1252", "replace").strip("\x00 ")
+    else:
+        fields = data.decode("utf-8", "replace").split(",")
+        name = fields[1].strip() if len(fields) > 2 else ""
+    return name if name.isprintable() else ""
 
 
 def write_workbook(
