@@ -112,3 +112,21 @@ def test_a_workbook_made_before_the_tracker_gets_its_sheet(master, tmp_path):
     assert list(tracked(master).index) == ["police"]
     values = store.sheet_values("Returns")
     assert values[0][0] == S.RETURNS_TRACKER.title and values[2][:2] == ["partner_id", "period"]
+
+
+def test_compliance_in_the_papers_goes_by_arrival_and_counts_only_quarters_since_the_start(
+        master, issued):
+    from qa_xl import papers
+
+    police, education = issued["police"], issued["education"]
+    fill_return(police, figures_for(police, 1), "DI Jones", dt.date(2026, 8, 20))  # typed late
+    fill_return(education, figures_for(education, 2), "Head", dt.date(2026, 7, 2))
+    import_returns(master, [police], now=dt.datetime(2026, 7, 28, 9, 0))  # arrived in time
+    import_returns(master, [education], now=dt.datetime(2026, 8, 20, 9, 0))  # arrived late
+    context = papers.paper_context(master, "pack", period=PERIOD, draw=False,
+                                   today=dt.date(2026, 9, 1))
+    comp = context["compliance"]
+    by = {r["partner"]: r for r in comp["partners"]}
+    assert by["police"]["status"] == T.ON_TIME and by["education"]["status"] == T.LATE
+    assert comp["quarters"] == 1  # the partnership's first quarter: not "1 of 4"
+    assert by["police"]["on_time_recent"] == "1 of 1"

@@ -150,10 +150,20 @@ def _aggregate(rows: pd.DataFrame) -> pd.DataFrame:
 
 def compliance(returns: pd.DataFrame, indicators: pd.DataFrame, partners: pd.DataFrame,
                periods: list[Period], deadline_days: int = 30,
-               today: dt.date | None = None) -> pd.DataFrame:
-    """Partner x quarter: "On time", "Late" (any row submitted after the deadline), "Missing"
-    (nothing from an expected partner once the deadline has passed) or "Not yet due" (nothing
-    yet, and the deadline is still to come on ``today``, default today)."""
+               today: dt.date | None = None, tracker: pd.DataFrame | None = None
+               ) -> pd.DataFrame:
+    """Partner x quarter: "On time", "Late", "Refused", "Missing" (nothing from an expected
+    partner once the deadline has passed) or "Not yet due" (nothing yet, the deadline still to
+    come on ``today``, default today).
+
+    The returns tracker decides where it knows: on time or late by when qa_xl *received* the
+    return (its first accepted import), refused when a return was refused and not sent again.
+    Figures with no tracker row (typed into the master, or imported before the tracker
+    existed) are judged by their completion date. Quarters before the partnership's first
+    return or issue are left out: a new partnership is not "1 of 4 on time".
+    """
+    from qa_xl.collect.tracker import REFUSED
+
     today = today or dt.date.today()
     expected = expected_partners(indicators, partners)
     order = list(partners["partner_id"])
@@ -164,19 +174,32 @@ def compliance(returns: pd.DataFrame, indicators: pd.DataFrame, partners: pd.Dat
                 .groupby(["partner_id", "period"])
                 .agg(rows=("indicator_id", "size"), submitted_on=("submitted_on", "max")))
     received = received.to_dict("index")
+    tracked = {} if tracker is None else {
+        (str(r.partner_id), str(r.period)): r for r in tracker.itertuples()
+        if not pd.isna(r.partner_id)}
+    known = [Period.parse(p) for _, p in [*received, *tracked] if period_or_none(p)]
+    first = min(known, key=lambda p: p.start) if known else None
     rows = []
     for period in periods:
+        if first is not None and period.end < first.start:
+            continue  # before the partnership had any return
         due = period.end + dt.timedelta(days=deadline_days)
         for pid in wanted:
             got = received.get((pid, str(period)))
             count = int(got["rows"]) if got else 0
             submitted = got["submitted_on"] if got else pd.NaT
-            if not count:
-                status = NOT_DUE if today <= due else MISSING
-            elif pd.notna(submitted) and submitted.date() > due:
-                status = LATE
+            row = tracked.get((pid, str(period)))
+            arrived = None if row is None or pd.isna(row.first_received_on) else pd.Timestamp(
+                row.first_received_on)
+            if count and arrived is not None:
+                submitted = arrived
+                status = LATE if arrived.date() > due else ON_TIME
+            elif count:
+                status = LATE if pd.notna(submitted) and submitted.date() > due else ON_TIME
+            elif row is not None and str(row.status) == REFUSED:
+                status = REFUSED
             else:
-                status = ON_TIME
+                status = NOT_DUE if today <= due else MISSING
             rows.append([pid, str(period), status, count, submitted, due])
     return pd.DataFrame(rows, columns=["partner_id", "period", "status", "rows",
                                        "submitted_on", "due"])

@@ -41,7 +41,8 @@ FILL_GOOD, FILL_WARN, FILL_BAD, FILL_NONE, FILL_BLANK = "BFE3D0", "FBE2A8", "F5B
 RAG_FILL = {"Green": FILL_GOOD, "Amber": FILL_WARN, "Red": FILL_BAD, "No target": FILL_NONE,
             "No data": FILL_BLANK}
 STATUS_FILL = {
-    "Overdue": FILL_BAD, "Missing": FILL_BAD, "Due soon": FILL_WARN, "Late": FILL_WARN,
+    "Overdue": FILL_BAD, "Missing": FILL_BAD, "Refused": FILL_BAD, "Due soon": FILL_WARN,
+    "Late": FILL_WARN,
     "On track": FILL_GOOD, "On time": FILL_GOOD, "Completed": FILL_GOOD, "Closed": FILL_GOOD,
     "Not scheduled": FILL_NONE, "No due date": FILL_NONE, "Not yet due": FILL_NONE,
 }
@@ -259,7 +260,7 @@ class _Data:
 
         return compliance(returns_by_file(self.returns), self.indicators, self.partners,
                           sequence(self.quarter, 4), self.number("return_deadline_days", 30),
-                          today=self.today)
+                          today=self.today, tracker=self._table(S.RETURNS_TRACKER))
 
     def setting(self, key: str, default: Any = "") -> Any:
         value = self.settings.get(key)

@@ -330,17 +330,20 @@ def compliance_section(data: _Data) -> dict[str, Any]:
                    f"{words.count(ON_TIME)} of {plural(len(rows), 'partner')} have sent "
                    "theirs so far.")
     else:
+        refused = words.count("Refused")
         summary = (f"{words.count(ON_TIME)} of {plural(len(rows), 'partner')} sent their "
-                   f"{data.quarter} return on time (due {due}); {words.count(LATE)} late and "
-                   f"{words.count(MISSING)} missing.")
+                   f"{data.quarter} return on time (due {due}); {words.count(LATE)} late"
+                   + (f", {refused} refused and not yet sent again" if refused else "")
+                   + f" and {words.count(MISSING)} missing.")
     return {
         "period": str(data.quarter), "due": due, "quarters": quarters, "summary": summary,
         "counts": {"expected": len(rows), "on_time": words.count(ON_TIME),
                    "late": words.count(LATE), "missing": words.count(MISSING),
-                   "not_due": words.count(NOT_DUE)},
+                   "not_due": words.count(NOT_DUE), "refused": words.count("Refused")},
         "partners": rows,
         "missing": [r["name"] for r in rows if r["status"] == MISSING],
         "late": [r["name"] for r in rows if r["status"] == LATE],
+        "refused": [r["name"] for r in rows if r["status"] == "Refused"],
     }
 
 
