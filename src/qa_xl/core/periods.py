@@ -146,3 +146,62 @@ def period_kinds(periods: Any) -> Any:
 def frequency_kinds(frequencies: Any) -> Any:
     """A pandas Series of indicator frequencies as period kinds (None where unknown)."""
     return frequencies.map({f: frequency_kind_or_none(f) for f in frequencies.dropna().unique()})
+
+
+_CYCLE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True, order=True)
+class Cycle:
+    """A self-assessment cycle: two financial years, written ``2026-28`` (1 April 2026 to
+    31 March 2028). The framework runs Section 11 and Section 175/157 audits bi-annually, so a
+    cycle is the unit their answers, actions and carry-forward are kept by."""
+
+    start_year: int
+
+    @classmethod
+    def parse(cls, text: object) -> Cycle:
+        """Read ``2026-28``; anything else (``2026-27``, ``2026/28``, ``2026-2028``) is refused
+        with a plain message, so that every stored cycle has one spelling."""
+        match = _CYCLE.match(str(text).strip()) if text is not None else None
+        if not match:
+            raise PeriodError(
+                f"{text!r} is not a cycle: write the two financial years it covers as 2026-28 "
+                "(1 April 2026 to 31 March 2028)")
+        year = int(match[1])
+        if (year + 2) % 100 != int(match[2]):
+            raise PeriodError(
+                f"{text!r}: a cycle covers two financial years, so the second number is the "
+                f"first plus two, as in {year}-{(year + 2) % 100:02d}")
+        return cls(year)
+
+    def __str__(self) -> str:
+        return f"{self.start_year}-{(self.start_year + 2) % 100:02d}"
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.start_year, 4, 1)
+
+    @property
+    def end(self) -> dt.date:
+        """The last day of the cycle (31 March, two years on)."""
+        return dt.date(self.start_year + 2, 3, 31)
+
+    @property
+    def previous(self) -> Cycle:
+        return Cycle(self.start_year - 2)
+
+    @property
+    def file_label(self) -> str:
+        """The cycle as used in file names (``2026-28``)."""
+        return str(self)
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+def cycle_or_none(text: object) -> Cycle | None:
+    try:
+        return Cycle.parse(text)
+    except PeriodError:
+        return None

@@ -11,13 +11,18 @@ from qa_xl.framework.records import (
     Config,
     ConfigError,
     ContentArea,
+    Grade,
     Indicator,
     OutcomeStatement,
     Partner,
+    Question,
+    SelfAssessmentForm,
+    Standard,
     Step,
 )
 
 __all__ = [
-    "Activity", "Config", "ConfigError", "ContentArea", "Indicator", "OutcomeStatement",
-    "Partner", "Step", "default_config_path", "load_config",
+    "Activity", "Config", "ConfigError", "ContentArea", "Grade", "Indicator",
+    "OutcomeStatement", "Partner", "Question", "SelfAssessmentForm", "Standard", "Step",
+    "default_config_path", "load_config",
 ]

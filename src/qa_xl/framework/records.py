@@ -19,6 +19,7 @@ OBA_KINDS = ("quantitative", "qualitative", "outcome")
 OUTCOME_KINDS = ("Outcome statement", "Impact measure")
 MODES = ("extend", "replace")
 ALL_PARTNERS = "All"
+SELF_ASSESSMENT_WHO = ("partners", "schools")
 # Lists made from tables of the configuration, not written in [lists] (the period list is
 # made by the workbook builder).
 DERIVED_LISTS = {
@@ -27,6 +28,7 @@ DERIVED_LISTS = {
     "activity_type": "[[qa_programme]]",
     "oba_measure": "[[oba_measures]]",
     "source": "[[sources]]",
+    "grade": "[[grades]]",
 }
 LIST_NAMES = (
     "sector", "yes_no", "unit", "aggregation", "polarity", "frequency", "activity_frequency",
@@ -34,6 +36,9 @@ LIST_NAMES = (
     "voice_question", "action_source", "learning_area", "action_status", "content_kind",
     "priority", "step_status",
 )
+# Lists added after the first version: a configuration written before them still loads (the
+# built-in values are used).
+LATER_LISTS = ("school_phase", "school_type")
 
 
 class ConfigError(UnusableInput):
@@ -119,6 +124,44 @@ class OutcomeStatement:
 
 
 @dataclass(frozen=True)
+class Grade:
+    """One point of the self-assessment grading scale (best first in the configuration)."""
+
+    name: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    evidence: str  # the evidence sought, shown beside the question in the form
+
+
+@dataclass(frozen=True)
+class Standard:
+    id: str
+    name: str
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class SelfAssessmentForm:
+    """A self-assessment (Section 11, Section 175/157): who fills it in and its standards."""
+
+    form: str  # "s11" | "s175": the CLI's code and tblSelfAssessment.form
+    title: str
+    who: str  # "partners" (tblPartners) | "schools" (tblSchools)
+    action_source: str  # tblActions.source of the actions it raises
+    timetable_type: str  # the tblTimetable activity_type whose rows follow the cycle
+    standards: tuple[Standard, ...]
+
+    def questions(self) -> list[tuple[Standard, Question]]:
+        """Every question with its standard, in the order of the form."""
+        return [(s, q) for s in self.standards for q in s.questions]
+
+
+@dataclass(frozen=True)
 class Config:
     names: dict[str, str]
     settings: dict[str, Any]
@@ -133,6 +176,20 @@ class Config:
     lists: dict[str, tuple[str, ...]]
     framework: dict[str, Any]
     source: str  # "built-in", or the user's file ("built-in + FILE" when merged over it)
+    grades: tuple[Grade, ...] = ()
+    self_assessments: tuple[SelfAssessmentForm, ...] = ()
+
+    def self_assessment(self, form: str) -> SelfAssessmentForm:
+        """The self-assessment form by its code ("s11", "s175")."""
+        for item in self.self_assessments:
+            if item.form == form:
+                return item
+        known = ", ".join(f.form for f in self.self_assessments) or "none"
+        raise ConfigError(f"there is no self-assessment form {form!r} in the configuration "
+                          f"(known: {known})", key="self_assessments")
+
+    def grade_names(self) -> list[str]:
+        return [g.name for g in self.grades]
 
     def partner_ids(self) -> list[str]:
         return [p.partner_id for p in self.partners]

@@ -19,12 +19,17 @@ from qa_xl.framework.records import (
     ALL_PARTNERS,
     OBA_KINDS,
     OUTCOME_KINDS,
+    SELF_ASSESSMENT_WHO,
     STEP_COUNT,
     Activity,
     ContentArea,
+    Grade,
     Indicator,
     OutcomeStatement,
     Partner,
+    Question,
+    SelfAssessmentForm,
+    Standard,
     Step,
     freeze,
 )
@@ -36,6 +41,13 @@ from qa_xl.framework.shape import (
     path_text,
     show,
 )
+
+# Lists a configuration written before them may lack (see records.LATER_LISTS).
+LATER_LIST_DEFAULTS = {
+    "school_phase": ["Nursery", "Primary", "Secondary", "All-through", "Special",
+                     "Pupil referral unit", "Further education"],
+    "school_type": ["Maintained", "Academy", "Independent", "FE"],
+}
 
 # How derived meeting dates are worked out (see defaults.toml).
 MEETING_WEEKDAY = 1  # Tuesday
@@ -229,10 +241,51 @@ def _check_oba(problems: Problems, measures: list[dict[str, Any]]) -> None:
                      + ", ".join(OBA_KINDS) + f"), got {', '.join(kinds) or 'none'}")
 
 
+def _check_grades(problems: Problems, grades: list[dict[str, Any]]) -> tuple[Grade, ...]:
+    _check_unique(problems, grades, "name", "grades")
+    return tuple(Grade(g["name"], g["meaning"]) for g in grades)
+
+
+def _check_self_assessments(problems: Problems, forms: list[dict[str, Any]],
+                            lists: dict[str, list[str]], activity_types: list[str],
+                            grades: tuple[Grade, ...]) -> tuple[SelfAssessmentForm, ...]:
+    """Form codes unique; who is partners or schools; the action source is on its list and the
+    timetable type is one of the QA programme's; standard and question ids follow the id rule
+    and are unique across every form (they key tblSelfAssessment and tblActions rows)."""
+    if forms and not grades:
+        problems.add(("grades",), "the self-assessments need a grading scale: give [[grades]]")
+    _check_unique(problems, forms, "form", "self_assessments")
+    seen: dict[str, KeyPath] = {}
+    out = []
+    for i, f in enumerate(forms, start=1):
+        path: KeyPath = ("self_assessments", i)
+        if not ID_PATTERN.match(f["form"]):
+            problems.add((*path, "form"), f"expected {ID_RULE}, got {show(f['form'])}")
+        _member(problems, (*path, "who"), f["who"], SELF_ASSESSMENT_WHO, "kinds of organisation")
+        _member(problems, (*path, "action_source"), f["action_source"], lists["action_source"],
+                "action sources of [lists] action_source")
+        _member(problems, (*path, "timetable_type"), f["timetable_type"], activity_types,
+                "activity types of [[qa_programme]]")
+        if not f["standards"]:
+            problems.add((*path, "standards"), "expected at least one standard")
+        standards = []
+        for j, st in enumerate(f["standards"], start=1):
+            _check_id(problems, (*path, "standards", j, "id"), st["id"], seen)
+            if not st["questions"]:
+                problems.add((*path, "standards", j, "questions"),
+                             "expected at least one question")
+            for k, q in enumerate(st["questions"], start=1):
+                _check_id(problems, (*path, "standards", j, "questions", k, "id"), q["id"], seen)
+            standards.append(Standard(st["id"], st["name"], tuple(
+                Question(q["id"], q["text"], q["evidence"]) for q in st["questions"])))
+        out.append(SelfAssessmentForm(f["form"], f["title"], f["who"], f["action_source"],
+                                      f["timetable_type"], tuple(standards)))
+    return tuple(out)
+
 
 def build_records(doc: dict[str, Any], problems: Problems, today: dt.date) -> dict[str, Any]:
     """Check what the shape cannot tell, then make the records."""
-    lists: dict[str, list[str]] = dict(doc["lists"])
+    lists: dict[str, list[str]] = {**LATER_LIST_DEFAULTS, **doc["lists"]}
     _check_lists(problems, lists)
     settings = _check_settings(problems, doc["settings"], today)
 
@@ -269,6 +322,7 @@ def build_records(doc: dict[str, Any], problems: Problems, today: dt.date) -> di
         "activity_type": activity_types,
         "oba_measure": [m["label"] for m in doc["oba_measures"]],
         "source": [s["label"] for s in doc["sources"]],
+        "grade": [g["name"] for g in doc.get("grades", [])],
     }
 
     seen = {}
@@ -299,7 +353,13 @@ def build_records(doc: dict[str, Any], problems: Problems, today: dt.date) -> di
             _float(ind.get("amber_tolerance")), ind["frequency"], reporting,
             ind.get("definition", ""), ind.get("what_good_looks_like", "")))
 
+    grades = _check_grades(problems, doc.get("grades", []))
+    self_assessments = _check_self_assessments(problems, doc.get("self_assessments", []),
+                                               lists, activity_types, grades)
+
     return {
+        "grades": grades,
+        "self_assessments": self_assessments,
         "names": doc["names"],
         "settings": settings,
         "partners": partners,

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from qa_xl.framework.records import DERIVED_LISTS, LIST_NAMES, ConfigError
+from qa_xl.framework.records import DERIVED_LISTS, LATER_LISTS, LIST_NAMES, ConfigError
 
 TEXT, INT, NUMBER, BOOL, DATE, TEXTS, TABLE, TABLES = (
     "text", "int", "number", "bool", "date", "texts", "table", "tables",
@@ -81,6 +81,14 @@ _SOURCE = {
     "reporting_forms": _opt(TEXTS),
 }
 _OUTCOME = {"agency": _req(TEXT), "kind": _req(TEXT), "statement": _req(TEXT)}
+_GRADE = {"name": _req(TEXT), "meaning": _req(TEXT)}
+_QUESTION = {"id": _req(TEXT), "text": _req(TEXT), "evidence": _req(TEXT)}
+_STANDARD = {"id": _req(TEXT), "name": _req(TEXT),
+             "questions": _Field(TABLES, fields=_QUESTION)}
+_SELF_ASSESSMENT = {
+    "form": _req(TEXT), "title": _req(TEXT), "who": _req(TEXT), "action_source": _req(TEXT),
+    "timetable_type": _req(TEXT), "standards": _Field(TABLES, fields=_STANDARD),
+}
 _BAND = {"name": _req(TEXT), "min": _req(INT), "max": _req(INT)}
 _SETTINGS = {
     "current_period": _req(TEXT), "next_qpc_meeting": _req(DATE),
@@ -115,7 +123,11 @@ def top_spec(builtin: dict[str, Any]) -> dict[str, _Field]:
         "qa_programme": _Field(TABLES, fields=_ACTIVITY),
         "indicators": _Field(TABLES, fields=_INDICATOR),
         "outcome_statements": _Field(TABLES, fields=_OUTCOME),
-        "lists": _Field(TABLE, fields={name: _req(TEXTS) for name in LIST_NAMES}),
+        # optional: a configuration written before the self-assessments still loads
+        "grades": _Field(TABLES, required=False, fields=_GRADE),
+        "self_assessments": _Field(TABLES, required=False, fields=_SELF_ASSESSMENT),
+        "lists": _Field(TABLE, fields={**{name: _req(TEXTS) for name in LIST_NAMES},
+                                       **{name: _opt(TEXTS) for name in LATER_LISTS}}),
         "framework": _spec_of(builtin["framework"]),
     }
 

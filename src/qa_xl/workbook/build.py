@@ -155,7 +155,7 @@ def _write_book(path: Path, config: Config, data: dict[str, pd.DataFrame], secre
     schemas += [S.return_schema(p.partner_id) for p in config.partners]
     schemas += [S.ROLLUP, S.TIMETABLE, S.RISKS, S.AUDITS, S.VOICE, S.ACTIONS,
                 S.CONTENT_AREAS, S.IMPORT_LOG, S.RETURNS_TRACKER, S.CLOSED_PERIODS,
-                S.VALIDATION]
+                S.SCHOOLS, S.SELF_ASSESSMENT, S.VALIDATION]
     for table_schema in schemas:
         rows = starting.get(table_schema.table, [])
         _table_sheet(book, fmt, table_schema, rows, config.names)

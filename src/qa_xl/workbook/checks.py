@@ -11,6 +11,7 @@ Each finding names the sheet and the cell, so an officer can go straight to it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -72,8 +73,11 @@ def _suspects(col: S.Column, series: pd.Series, allowed: set[str] | None) -> pd.
     bad = missing if col.required else pd.Series(False, index=series.index)
     present = series[~missing]
     if col.kind == S.ID:
-        bad |= ~present.astype(str).str.match(S.ID_PATTERN.pattern).reindex(
-            series.index, fill_value=True)
+        text = present.astype(str)
+        good = text.str.match(S.ID_PATTERN.pattern)
+        if col.also:
+            good |= text.str.match(col.also)
+        bad |= ~good.reindex(series.index, fill_value=True)
     elif col.kind == S.PERIOD:
         good = {v for v in present.unique() if period_or_none(v) is not None}
         bad |= ~series.isin(good) & ~missing
@@ -90,7 +94,8 @@ def _suspects(col: S.Column, series: pd.Series, allowed: set[str] | None) -> pd.
 def _cell_problem(col: S.Column, value: Any, allowed: set[str] | None) -> tuple[str, str] | None:
     if is_missing(value):
         return ("required", f"{col.name} is required: fill it in.") if col.required else None
-    if col.kind == S.ID and not S.ID_PATTERN.match(str(value)):
+    if col.kind == S.ID and not S.ID_PATTERN.match(str(value)) and not (
+            col.also and re.match(col.also, str(value))):
         return "identifier", f"{col.name} {value!r} must be {S.ID_RULE}."
     if col.kind == S.PERIOD:
         try:

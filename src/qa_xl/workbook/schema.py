@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from qa_xl.core.ids import (
+    FORM_ACTION_PATTERN,
     ID_PATTERN as ID_PATTERN,  # re-exported: checks use S.ID_PATTERN
     ID_RULE,
 )
@@ -53,6 +54,7 @@ class Column:
     locked: bool = False  # written by qa_xl into a partner's return; the partner cannot edit it
     free_text: bool = False  # scanned for anything that looks like personal data
     optional: bool = False  # may be missing from a workbook made before it existed
+    also: str = ""  # for an ID column: a second pattern its values may match instead
 
     @property
     def is_input(self) -> bool:
@@ -337,7 +339,9 @@ VOICE = TableSchema(
 ACTIONS = TableSchema(
     "tblActions", "Actions", "Learning and improvement actions",
     (
-        _c("action_id", ID, f"Short code: {ID_RULE}.", required=True, width=10),
+        _c("action_id", ID, f"Short code: {ID_RULE}. Actions raised by a self-assessment "
+           "carry its key (S11-2026-28-police-S11_3a): keep it, so re-imports update them.",
+           required=True, width=10, also=FORM_ACTION_PATTERN.pattern),
         _list("source", "action_source", "Where the learning came from.", required=True,
               width=24),
         _c("finding", width=40, help="What was found.", free_text=True),
@@ -445,9 +449,53 @@ CLOSED_PERIODS = TableSchema(
     added="0.2",
 )
 
+SCHOOLS = TableSchema(
+    "tblSchools", "Schools", "Schools and colleges",
+    (
+        _c("school_id", ID, f"Short code: {ID_RULE}. It names the school's audit file.",
+           required=True, width=14),
+        _c("name", required=True, width=40, help="The school's or college's full name."),
+        _list("phase", "school_phase", "Pick the phase from the list.", width=16),
+        _list("type", "school_type", "Maintained, academy, independent (Section 157) or FE "
+              "(Section 175 covers the others).", required=True, width=14),
+        _c("dsl", width=24, help="The designated safeguarding lead: a role or name who signs "
+           "off the audit."),
+        _c("email", width=30, help="Where the audit is sent (an office address)."),
+    ),
+    key=("school_id",),
+    intro="Every school and college that completes the Section 175/157 audit. One row each.",
+    added="0.3",
+)
+
+SELF_ASSESSMENT = TableSchema(
+    "tblSelfAssessment", "SelfAssessment", "Self-assessment answers",
+    (
+        _c("cycle", width=9, help="The two-year cycle, e.g. 2026-28."),
+        _c("form", width=7, help="s11 (Section 11) or s175 (Section 175/157)."),
+        _c("organisation", width=14, help="The partner_id or school_id that answered."),
+        _c("standard", width=9, help="The standard's id from the configuration."),
+        _c("question", width=9, help="The question's id from the configuration."),
+        _list("grade", "grade", "A grade of the scale (Fully met, Partly met, Not met, Not "
+              "applicable), or blank when not answered.", width=14),
+        _c("evidence", width=50, help="The evidence the organisation gave.", free_text=True),
+        _c("action", width=40, help="The planned action.", free_text=True),
+        _c("owner", width=20, help="Who owns the planned action."),
+        _date("due", "When the planned action is due."),
+        _c("submitted_on", DATETIME, width=17, num_format=DATETIME_FORMAT,
+           help="When the accepted form was imported."),
+    ),
+    key=("cycle", "form", "organisation", "question"),
+    owned=True,
+    intro="Every organisation's answers to the Section 11 and Section 175/157 "
+          "self-assessments, one question a row. Written by s11 import and s175 import; do "
+          "not type here.",
+    added="0.3",
+)
+
 FIXED_TABLES: tuple[TableSchema, ...] = (
     CONFIG, PARTNERS, INDICATORS, ROLLUP, TIMETABLE, RISKS, AUDITS, VOICE, ACTIONS,
-    CONTENT_AREAS, IMPORT_LOG, RETURNS_TRACKER, CLOSED_PERIODS, VALIDATION,
+    CONTENT_AREAS, IMPORT_LOG, RETURNS_TRACKER, CLOSED_PERIODS, VALIDATION, SCHOOLS,
+    SELF_ASSESSMENT,
 )
 BY_TABLE = {s.table: s for s in FIXED_TABLES}
 
