@@ -1,4 +1,5 @@
-"""Importing partner returns: check each file, then land the valid ones in one save.
+"""Importing forms — partner returns, and the self-assessments on the same engine: check each
+file, then land the valid ones in one save.
 
 Importing checks the file before any spreadsheet reader sees it (:mod:`qa_xl.collect.package`),
 the signature (which binds every row as issued), then every row with the master's own rules
@@ -10,6 +11,11 @@ Nothing goes back in time silently: a file that an import has since superseded, 
 completed before the one already in the master, is refused with both named unless the officer
 says ``replace_newer``; the same file again changes nothing and says so. Every attempt is logged
 in tblImportLog, appended (the log's earlier rows are never rewritten).
+
+The parts every form shares — reading and checking the package (:func:`read_form_file`), the
+signature that binds every row (:func:`check_signature`), nothing-goes-back-in-time
+(:func:`settle`) and landing the accepted files with the log in one save (:func:`land`) — are
+written here once; :mod:`qa_xl.collect.self_assessment` uses them for its forms.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +35,15 @@ import pandas as pd
 
 from qa_xl.collect.master import (
     ACCEPTED,
-    LOCKED,
     MAX_NAME,
     MAX_TEXT,
     REFUSED,
+    RETURN,
     SIGN_OFF,
+    SIGNED,
+    Form,
     Master,
+    MasterBook,
     expected_keys,
     issued_rows,
     rows_digest,
@@ -42,7 +52,7 @@ from qa_xl.collect.master import (
 from qa_xl.collect.package import Refused, check_package, metadata, read_book, read_bytes
 from qa_xl.collect.tracker import after_import
 from qa_xl.core.errors import UnusableInput
-from qa_xl.core.periods import Period, PeriodError
+from qa_xl.core.periods import Period, PeriodError, period_or_none
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.checks import refuse_errors
 from qa_xl.workbook.filestore import opened
@@ -137,45 +147,63 @@ def import_returns(workbook: str | Path | Store, files: Iterable[str | Path], *,
         _settle(results, master, log, replace_newer)
         _closed(results, read_table(store, S.CLOSED_PERIODS).df, reopen)
         report = ImportReport(results)
-        attempts = [_log_row(r, now) for r in results]
-        pending = _pending_path(store)
         accepted = [r for r in results if r.accepted]
-        if not accepted and pending is not None:  # the workbook stays byte for byte as it was
-            _append_pending(pending, attempts)
-            report.pending_log = pending
-            return report
-        earlier = _read_pending(pending)
-        rows = _replaced_rows(master, accepted)
-        rows[S.IMPORT_LOG.table] = RowsWrite([], pd.DataFrame(earlier + attempts,
-                                                              columns=S.IMPORT_LOG.names))
-        tracker = after_import(read_table(store, S.RETURNS_TRACKER).df, earlier + attempts,
-                               master.settings, today)
-        store.write({S.RETURNS_TRACKER.table: tracker},
-                    status_cells("Import returns",
-                                 f"{len(accepted)} of {len(results)} returns imported"),
-                    rows=rows)
-        if pending is not None and pending.exists():
-            pending.unlink()
-        report.written = True
+
+        def tracker(attempts: list[list[Any]]) -> dict[str, pd.DataFrame]:
+            returns_only = [a for a in attempts if period_or_none(a[2]) is not None]
+            return {S.RETURNS_TRACKER.table: after_import(
+                read_table(store, S.RETURNS_TRACKER).df, returns_only, master.settings, today)}
+
+        land(store, report, now, lambda: _replaced_rows(master, accepted),
+             status_cells("Import returns",
+                          f"{len(accepted)} of {len(results)} returns imported"), tracker)
     return report
 
 
-def _expand(files: Iterable[str | Path]) -> list[Path]:
+def land(store: Store, report: ImportReport, now: dt.datetime,
+         rows: Callable[[], dict[str, RowsWrite]], status: dict[str, dict[str, Any]],
+         tables: Callable[[list[list[Any]]], dict[str, pd.DataFrame]] | None = None) -> None:
+    """Write every accepted file's rows and the log of every attempt in one save, for any
+    form. When nothing was accepted the workbook stays byte for byte as it was: the attempts
+    wait in a file beside it and join the log at the next import that writes. ``rows`` makes
+    the row changes (only when something is written); ``tables`` the whole tables that follow
+    from the log's rows (the returns tracker)."""
+    attempts = [_log_row(r, now) for r in report.results]
+    pending = _pending_path(store)
+    if not any(r.accepted for r in report.results) and pending is not None:
+        _append_pending(pending, attempts)
+        report.pending_log = pending
+        return
+    earlier = _read_pending(pending)
+    changes = rows()
+    changes[S.IMPORT_LOG.table] = RowsWrite([], pd.DataFrame(earlier + attempts,
+                                                             columns=S.IMPORT_LOG.names))
+    store.write(tables(earlier + attempts) if tables else {}, status, rows=changes)
+    if pending is not None and pending.exists():
+        pending.unlink()
+    report.written = True
+
+
+def expand_files(files: Iterable[str | Path], noun: str = "return") -> list[Path]:
+    return _expand(files, noun)
+
+
+def _expand(files: Iterable[str | Path], noun: str = "return") -> list[Path]:
     """Files as given; a folder stands for the .xlsx returns inside it (none is a mistake)."""
     out: list[Path] = []
     for f in map(Path, files):
         if f.is_dir():
             found = sorted(p for p in f.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
             if not found:
-                raise UnusableInput("the folder holds no returns (.xlsx files)", file=f,
-                                    action="give the folder the completed returns were saved "
+                raise UnusableInput(f"the folder holds no {noun}s (.xlsx files)", file=f,
+                                    action=f"give the folder the completed {noun}s were saved "
                                     "in, or the files themselves")
             out += found
         else:
             out.append(f)
     if not out:
-        raise UnusableInput("no return was given", action="give the completed returns (files "
-                            "or the folder they are in)")
+        raise UnusableInput(f"no {noun} was given", action=f"give the completed {noun}s "
+                            "(files or the folder they are in)")
     return out
 
 
@@ -183,12 +211,19 @@ def _expand(files: Iterable[str | Path]) -> list[Path]:
 
 def _settle(results: list[FileResult], master: Master, log: pd.DataFrame,
             replace_newer: bool) -> None:
+    settle(results, log, replace_newer, partial(_held_sign_off, master), "figures")
+
+
+def settle(results: list[FileResult], log: pd.DataFrame, replace_newer: bool,
+           held: Callable[[FileResult], dt.date | None], what: str = "answers") -> None:
     """Refuse what would put older figures back, and mark what is already in the master.
 
     For each partner and period: the same file as the last one imported changes nothing; a
     file that was imported before and has been superseded since, or a fill completed before
     the one the master holds, is refused with both named (unless ``replace_newer``). Two files
     for the same partner and period in one import: the later fill wins, the other is refused.
+    ``held`` says when what the master holds for a file's organisation and period was
+    completed; ``what`` names it in the messages. Every form settles this way.
     """
     history = _accepted_history(log)
     by_key: dict[tuple[str, str], list[FileResult]] = {}
@@ -212,11 +247,12 @@ def _settle(results: list[FileResult], master: Master, log: pd.DataFrame,
                          "importing it again would put the older figures back. If that is "
                          "what you want, import it with --replace-newer")
                 continue
-            held = _held_sign_off(master, r)
-            if held is not None and r.signed_off is not None and r.signed_off < held:
+            held_on = held(r)
+            if held_on is not None and r.signed_off is not None and r.signed_off < held_on:
+                held = held_on
                 source = f" ({done[-1][2]}, imported {done[-1][0]})" if done else ""
                 r.refuse(f"{r.file.name} was completed on {r.signed_off:%d/%m/%Y}, but the "
-                         f"figures in the master for {r.partner_id} {r.period} were completed "
+                         f"{what} in the master for {r.partner_id} {r.period} were completed "
                          f"on {held:%d/%m/%Y}{source}: this looks like an older version. If "
                          "it is the one to keep, import it with --replace-newer")
         live = [r for r in group if r.accepted]
@@ -225,7 +261,7 @@ def _settle(results: list[FileResult], master: Master, log: pd.DataFrame,
                                      r.file.stat().st_mtime_ns))
             winner = live[-1]
             for r in live[:-1]:
-                r.refuse(f"{r.file.name} and {winner.file.name} are both returns of "
+                r.refuse(f"{r.file.name} and {winner.file.name} are both filled in for "
                          f"{r.partner_id} for {r.period}; {winner.file.name} is the later "
                          "fill, so this one was not imported")
 
@@ -339,8 +375,9 @@ class _Read:
     data_error: bool = False
 
 
-def _read_file(path: Path) -> _Read:
-    """The package checks and the reading of one file; a problem is kept, not raised."""
+def _read_file(path: Path, form: Form = RETURN) -> _Read:
+    """The package checks and the reading of one file of any form; a problem is kept, not
+    raised."""
     import python_calamine as calamine
 
     read = _Read(path)
@@ -349,13 +386,13 @@ def _read_file(path: Path) -> _Read:
         read.sha256 = hashlib.sha256(data).hexdigest()
         formulas = check_package(path, data)
         book = read_book(path, data)
-        read.meta = metadata(path, book)
+        read.meta = metadata(path, book, form.meta_keys)
         if formulas:
             raise Refused(f"{path.name}: {formulas[0][0]}, cells "
-                          f"{', '.join(c for _, c in formulas[:10])} hold formulas; a return "
-                          "takes typed values only: type the figures", data=True)
-        read.raw = _return_table_raw(path, book)
-        read.signed = _sign_off(path, book)
+                          f"{', '.join(c for _, c in formulas[:10])} hold formulas; a "
+                          f"{form.noun} takes typed values only: type the values", data=True)
+        read.raw = _return_table_raw(path, book, form.schema)
+        read.signed = _sign_off(path, book, form.schema.sheet)
     except Refused as exc:
         read.problems, read.data_error = exc.problems, exc.data
     except (calamine.CalamineError, ValueError, OverflowError) as exc:
@@ -367,7 +404,10 @@ def _read_file(path: Path) -> _Read:
 PARALLEL_FROM = 24  # files: below this a second process costs more than it saves
 
 
-def _start_reading(paths: list[Path]) -> Callable[[], list[_Read]]:
+read_form_file = _read_file
+
+
+def _start_reading(paths: list[Path], form: Form = RETURN) -> Callable[[], list[_Read]]:
     """Start reading every file, in a worker process on the other core where there are
     enough of them (fork: the worker has the modules already), and return the function that
     waits for the results; elsewhere, or when a pool cannot start, read in this process."""
@@ -383,18 +423,22 @@ def _start_reading(paths: list[Path]) -> Callable[[], list[_Read]]:
             # The worker reads three quarters while this process reads the master, then the
             # first quarter (measured at 200 partners: the two finish together).
             half = len(paths) // 4
-            pending = pool.map_async(_read_file, paths[half:], chunksize=max(1, half // 2))
+            pending = pool.map_async(partial(_read_file, form=form), paths[half:],
+                                     chunksize=max(1, half // 2))
 
             def wait() -> list[_Read]:
                 try:
-                    mine = [_read_file(p) for p in paths[:half]]
+                    mine = [_read_file(p, form) for p in paths[:half]]
                     return mine + pending.get()
                 finally:
                     pool.close()
                     pool.join()
 
             return wait
-    return lambda: [_read_file(p) for p in paths]
+    return lambda: [_read_file(p, form) for p in paths]
+
+
+start_reading = _start_reading
 
 
 def check_return_file(path: Path, master: Master, today: dt.date, *,
@@ -437,32 +481,49 @@ def _check_files(reads: list[_Read], master: Master, today: dt.date, *,
     return results
 
 
+def check_signature(path: Path, meta: dict[str, str], master: MasterBook, raw: S.RawTable,
+                    form: Form, which: Callable[[], str] = str) -> None:
+    """That a form of any kind was issued by this master, that its signed details (whose,
+    for when) were not changed, and that its locked cells are every row as issued.
+    ``which`` says which rows differ, where the form can tell."""
+    name = path.name
+    version = meta.get("template_version", "")
+    own = {form.template_version, *(("1",) if form is RETURN else ())}
+    if version in SIGNED and version not in own:
+        raise Refused(f"{name}: this is not a {form.title} (its details say template "
+                      f"{meta.get('template_version')!r}); import it with the command for its "
+                      "kind of form")
+    if meta["workbook_id"] != master.workbook_id:
+        raise Refused(f"{name}: this {form.noun} was issued by another master workbook "
+                      f"({meta['workbook_id'][:8]}…); import it into that workbook, or issue "
+                      f"a new {form.noun} from this one")
+    if not hmac.compare_digest(token(master.secret(), meta), meta["token"]):
+        raise Refused(f"{name}: the signature does not match its {form.who.removesuffix('_id')} "
+                      f"({meta.get(form.who)}) and {form.when} ({meta.get(form.when)}): the "
+                      "hidden details were changed or the file was forged; ask the business "
+                      f"unit for a new {form.noun}")
+    if meta["template_version"] == "1":
+        return
+    position = {h: i for i, h in enumerate(raw.header)}
+    locked = [[row[position[c]] if position[c] < len(row) else None for c in form.locked]
+              for row in raw.rows if any(v not in (None, "") for v in row)]
+    if not hmac.compare_digest(rows_digest(locked), meta["rows"]):
+        raise Refused(f"{name}: sheet {form.schema.sheet}: the locked cells ("
+                      f"{form.locked_words or ', '.join(form.locked)}) are not as issued — a "
+                      "row was relabelled, "
+                      f"swapped, added or removed{which()}; fill in the file you were sent",
+                      data=True)
+
+
 def _check_signature(path: Path, meta: dict[str, str], master: Master, raw: S.RawTable
                      ) -> list[str]:
     """Whose return it is, and that neither its details nor its rows changed since issue."""
     name = path.name
-    if meta["workbook_id"] != master.workbook_id:
-        raise Refused(f"{name}: this return was issued by another master workbook "
-                      f"({meta['workbook_id'][:8]}…); import it into that workbook, or issue "
-                      "a new return from this one")
-    if not hmac.compare_digest(token(master.secret(), meta), meta["token"]):
-        raise Refused(f"{name}: the signature does not match its partner ({meta['partner_id']})"
-                      f" and period ({meta['period']}): the hidden details were changed or "
-                      "the file was forged; ask the business unit for a new return")
+    check_signature(path, meta, master, raw, RETURN, lambda: _which(raw, meta, master))
     warnings = []
     if meta["template_version"] == "1":
         warnings.append(f"{name}: issued by an older qa_xl, whose signature does not cover "
                         "its rows: check that the indicators are the ones issued")
-    else:
-        position = {h: i for i, h in enumerate(raw.header)}
-        locked = [[row[position[c]] if position[c] < len(row) else None for c in LOCKED]
-                  for row in raw.rows if any(v not in (None, "") for v in row)]
-        if not hmac.compare_digest(rows_digest(locked), meta["rows"]):
-            raise Refused(f"{name}: sheet {S.ISSUED_RETURN.sheet}: the locked cells (period, "
-                          "indicator, name, definition, previous figure) are not as issued — "
-                          "a row was relabelled, swapped, added or removed"
-                          f"{_which(raw, meta, master)}; fill in the file you were sent",
-                          data=True)
     if meta["partner_id"] not in set(master.partners["partner_id"].dropna()):
         raise Refused(f"{name}: partner {meta['partner_id']!r} is no longer on the Partners "
                       "sheet; add it back before importing")
@@ -498,8 +559,8 @@ def _check_timing(path: Path, meta: dict[str, str], today: dt.date, early: bool)
                       "(import it with --early to take it now)")
 
 
-def _return_table_raw(path: Path, book: Any) -> S.RawTable:
-    schema = S.ISSUED_RETURN
+def _return_table_raw(path: Path, book: Any,
+                      schema: S.TableSchema = S.ISSUED_RETURN) -> S.RawTable:
     if schema.table not in book.table_names:
         raise Refused(f"{path.name}: the table {schema.table} is missing — was the sheet "
                       f"{schema.sheet!r} renamed, deleted or its table removed? Fill in the "
@@ -650,9 +711,10 @@ def _unexpected_rows(keys: list[tuple[int, str, str]], table: S.Table,
     return found
 
 
-def _sign_off(path: Path, book: Any) -> tuple[str | None, dt.date | None]:
-    """Who completed the return and when (cells B4 and B5 of the Return sheet)."""
-    values = book.get_sheet_by_name(S.ISSUED_RETURN.sheet).to_python(skip_empty_area=False)
+def _sign_off(path: Path, book: Any, sheet: str = S.ISSUED_RETURN.sheet
+              ) -> tuple[str | None, dt.date | None]:
+    """Who completed the form and when (cells B4 and B5 of its sheet)."""
+    values = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     out: dict[str, Any] = {}
     for key, (row, _label) in SIGN_OFF.items():
         cell = values[row][1] if row < len(values) and len(values[row]) > 1 else None
@@ -664,7 +726,7 @@ def _sign_off(path: Path, book: Any) -> tuple[str | None, dt.date | None]:
         on = None
     by = None if out["submitted_by"] is None else str(out["submitted_by"]).strip()
     if by is not None and len(by) > MAX_NAME:
-        raise Refused(f"{path.name}: sheet {S.ISSUED_RETURN.sheet}, cell "
+        raise Refused(f"{path.name}: sheet {sheet}, cell "
                       f"B{SIGN_OFF['submitted_by'][0] + 1}: 'Completed by' has {len(by)} "
                       f"characters; give a name or role of at most {MAX_NAME}", data=True)
     return by, on

@@ -1,4 +1,6 @@
-"""Issuing partner returns: one macro-free, signed .xlsx per partner and period.
+"""Issuing forms: one macro-free, signed .xlsx per organisation — a partner's return per
+period here, and the self-assessments per cycle (:mod:`qa_xl.collect.self_assessment`) through
+the same :func:`write_signed_form` and :func:`started`.
 
 A protected ``Return`` sheet whose yellow cells are the only ones a partner can type in, with
 data validation and input messages, the previous period's figure for reference, and a very
@@ -14,7 +16,7 @@ import datetime as dt
 import os
 import secrets
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +25,12 @@ import pandas as pd
 from qa_xl.collect.master import (
     ABOUT_SHEET,
     HEADER_ROW,
-    LOCKED,
     MAX_TEXT,
+    RETURN,
     SIGN_OFF,
-    TEMPLATE_VERSION,
+    Form,
     Master,
+    MasterBook,
     issued_rows,
     rows_digest,
     token,
@@ -108,23 +111,26 @@ def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path
     return result
 
 
-def _started(path: Path) -> str:
-    """Why an existing return must not be replaced ("" when it is an unfilled return)."""
+def _started(path: Path, form: Form = RETURN) -> str:
+    """Why an existing form must not be replaced ("" when it is an unfilled one)."""
     import python_calamine as calamine
 
+    schema = form.schema
     if path.with_name(f"~${path.name}").exists() or path.with_name(
             f".~lock.{path.name}#").exists():
         return "it is open in Excel or LibreOffice"
     try:
         book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
-        if ABOUT_SHEET not in book.sheet_names or S.ISSUED_RETURN.table not in book.table_names:
-            return "it is not a return issued by qa_xl"
-        table = book.get_table_by_name(S.ISSUED_RETURN.table)
+        if ABOUT_SHEET not in book.sheet_names or schema.table not in book.table_names:
+            return f"it is not a {form.noun} issued by qa_xl"
+        table = book.get_table_by_name(schema.table)
         header = [str(h) for h in table.columns]
-        inputs = [header.index(c.name) for c in S.ISSUED_RETURN.columns if not c.locked
+        inputs = [header.index(c.name) for c in schema.columns if not c.locked
                   and c.name in header]
         rows = table.to_python() if table.height else []
-        sheet = book.get_sheet_by_name(S.ISSUED_RETURN.sheet).to_python(skip_empty_area=False)
+        sheet = book.get_sheet_by_name(schema.sheet).to_python(skip_empty_area=False)
+        if form is not RETURN:  # carried-forward answers are pre-filled: compare with issue
+            return _changed_since_issue(book, rows, inputs)
     except (calamine.CalamineError, OSError, ValueError) as exc:
         return f"it cannot be read ({exc})"
     typed = any(row[i] not in (None, "") for row in rows for i in inputs if i < len(row))
@@ -133,32 +139,84 @@ def _started(path: Path) -> str:
     return "a partner has started filling it in" if typed or signed else ""
 
 
+started = _started
+
+
+def _changed_since_issue(book: Any, rows: list[list[Any]], inputs: list[int]) -> str:
+    """A form issued with answers pre-filled has been started when its input cells or
+    sign-off no longer hash to what was issued (the About sheet keeps that digest)."""
+    about = {str(r[0]): str(r[1]) for r in book.get_sheet_by_name(ABOUT_SHEET).to_python()
+             if len(r) >= 2 and r[0]}
+    now = rows_digest([[row[i] if i < len(row) else None for i in inputs] for row in rows])
+    return "" if about.get("inputs") == now else "it has been started"
+
+
+def issue_folder(store: Store, *parts: str) -> Path:
+    """Where a job's forms go by default: a folder beside the workbook."""
+    base = Path(getattr(store, "path", Path.cwd() / "x")).parent
+    return base.joinpath(*parts)
+
+
 def _default_folder(store: Store, period: Period) -> Path:
     base = Path(getattr(store, "path", Path.cwd() / "x")).parent
     return base / "returns" / period.file_part
 
 
-def write_return(path: Path, master: Master, partner: pd.Series, period: Period,
-                 rows: pd.DataFrame) -> None:
-    """The partner's workbook: how-to, sign-off cells, the table, protection, metadata;
-    written to a temporary file that replaces ``path`` once complete."""
+def write_signed_form(path: Path, master: MasterBook, form: Form, identity: dict[str, str],
+                      rows: pd.DataFrame, title: str,
+                      draw: Callable[[Any, dict[str, Any]], None]) -> None:
+    """Any form's workbook: ``draw`` lays out its sheet(s) on the xlsxwriter book; this writes
+    the very hidden About sheet that names whose it is and for when (``identity``), the
+    issue's serial and time and the digest of every row's locked cells, all signed — written
+    to a temporary file that replaces ``path`` once complete."""
     import xlsxwriter
 
-    names = master.settings
     try:
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.qa_xl-",
                                     suffix=".tmp")
         os.close(fd)
     except OSError as exc:
-        raise os_problem(exc, "write the return", path) from exc
+        raise os_problem(exc, f"write the {form.noun}", path) from exc
     tmp = Path(name)
     try:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                               "strings_to_urls": False})
-        book.set_properties({"title": f"Return: {partner['name']}, {period}",
-                             "author": str(names.get("partnership", "")),
+        book.set_properties({"title": title,
+                             "author": str(master.settings.get("partnership", "")),
                              "created": dt.datetime(2000, 1, 1)})
         fmt = _return_formats(book)
+        draw(book, fmt)
+        about = book.add_worksheet(ABOUT_SHEET)
+        locked = [[python_value(v) for v in row]
+                  for row in rows[list(form.locked)].itertuples(index=False)]
+        meta = {**identity, "template_version": form.template_version,
+                "workbook_id": master.workbook_id,
+                "serial": secrets.token_hex(16),
+                "issued_at": dt.datetime.now().isoformat(timespec="seconds"),
+                "rows": rows_digest(locked)}
+        meta["token"] = token(master.secret(), meta)
+        if form is not RETURN:  # unsigned: only tells a started form from an unfilled one
+            meta["inputs"] = rows_digest([[python_value(v) for v in row] for row in
+                                          rows[list(form.inputs)].itertuples(index=False)])
+        for r, (key, value) in enumerate(meta.items()):
+            about.write_string(r, 0, key)
+            about.write_string(r, 1, value)
+        about.very_hidden()
+        book.close()
+        make_shareable(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise os_problem(exc, f"write the {form.noun}", path) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_return(path: Path, master: Master, partner: pd.Series, period: Period,
+                 rows: pd.DataFrame) -> None:
+    """The partner's workbook: how-to, sign-off cells, the table, protection, metadata."""
+    names = master.settings
+
+    def draw(book: Any, fmt: dict[str, Any]) -> None:
         ws = book.add_worksheet("Return")
         ws.write_string(0, 0, f"{names.get('partnership', '')}: quarterly return",
                         fmt["title"])
@@ -183,26 +241,10 @@ def write_return(path: Path, master: Master, partner: pd.Series, period: Period,
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
         ws.activate()
-        about = book.add_worksheet(ABOUT_SHEET)
-        locked = [[python_value(v) for v in row]
-                  for row in rows[list(LOCKED)].itertuples(index=False)]
-        meta = {"partner_id": str(partner["partner_id"]), "period": str(period),
-                "template_version": TEMPLATE_VERSION, "workbook_id": master.workbook_id,
-                "serial": secrets.token_hex(16),
-                "issued_at": dt.datetime.now().isoformat(timespec="seconds"),
-                "rows": rows_digest(locked)}
-        meta["token"] = token(master.secret(), meta)
-        for r, (key, value) in enumerate(meta.items()):
-            about.write_string(r, 0, key)
-            about.write_string(r, 1, value)
-        about.very_hidden()
-        book.close()
-        make_shareable(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise os_problem(exc, "write the return", path) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    identity = {"partner_id": str(partner["partner_id"]), "period": str(period)}
+    write_signed_form(path, master, RETURN, identity, rows,
+                      f"Return: {partner['name']}, {period}", draw)
 
 
 def _deadline(settings: dict[str, Any]) -> dt.timedelta:

@@ -1,5 +1,12 @@
-"""The master workbook as the returns see it, and what every return is: its layout, its
+"""The master workbook as the forms see it, and what every form is: its layout, its
 signature and the rows it carries.
+
+A *form* (:class:`Form`) is what qa_xl issues to an organisation and imports back: the
+quarterly return, the Section 11 self-assessment and the Section 175/157 audit. Each is a
+protected table of rows (its schema: the locked columns qa_xl writes, the input columns the
+organisation fills in), the signed details that say whose it is and for when, and the master
+table it lands in. Issuing (:mod:`qa_xl.collect.issue`) and importing
+(:mod:`qa_xl.collect.importing`) are written once, for every form.
 
 A return carries hidden metadata — partner, period, template version, the master's id, its
 own serial and time of issue, and a digest of every row as issued (period, indicator id and the
@@ -35,9 +42,51 @@ SIGNED = {
     "1": ("workbook_id", "partner_id", "period", "template_version"),
     "2": ("workbook_id", "partner_id", "period", "template_version", "serial", "issued_at",
           "rows"),
+    # a self-assessment form: whose (organisation), which form and cycle, and every row
+    "sa1": ("workbook_id", "form", "organisation", "cycle", "template_version", "serial",
+            "issued_at", "rows"),
 }
 META_KEYS = (*SIGNED[TEMPLATE_VERSION], "token")
-LOCKED = tuple(c.name for c in S.ISSUED_RETURN.columns if c.locked)
+
+
+@dataclass(frozen=True)
+class Form:
+    """What one kind of form is to the engine that issues and imports it.
+
+    ``schema`` is the table the organisation fills in (its locked columns are written by
+    qa_xl and bound by the signature; the others are input cells); ``template_version`` picks
+    the signed details (:data:`SIGNED`); ``who``/``when`` are the signed keys naming the
+    organisation and the period or cycle; ``master_table`` is where accepted rows land and
+    ``master_key`` what makes one unique there."""
+
+    code: str  # "return", "s11", "s175"
+    title: str
+    schema: S.TableSchema
+    template_version: str
+    who: str  # the signed key naming the organisation
+    when: str  # the signed key naming the period or cycle
+    master_table: str
+    master_key: tuple[str, ...]
+    noun: str = "return"  # how the messages name one ("return", "form")
+    locked_words: str = ""  # the locked cells as the messages name them
+
+    @property
+    def locked(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.schema.columns if c.locked)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.schema.columns if not c.locked)
+
+    @property
+    def meta_keys(self) -> tuple[str, ...]:
+        return (*SIGNED[self.template_version], "token")
+
+
+RETURN = Form("return", "Partner return", S.ISSUED_RETURN, TEMPLATE_VERSION, "partner_id",
+              "period", "tblReturn_<partner_id>", ("partner_id", "period", "indicator_id"),
+              locked_words="period, indicator, name, definition, previous figure")
+LOCKED = RETURN.locked
 HEADER_ROW = 6  # 0-based: the table header is on row 7, under the how-to and sign-off cells
 SIGN_OFF = {"submitted_by": (3, "Completed by"), "submitted_on": (4, "Date completed")}
 ACCEPTED, REFUSED = "Accepted", "Refused"
@@ -48,11 +97,37 @@ MAX_NAME = 100  # characters of "Completed by"
 # ------------------------------------------------------------------------------- the master
 
 @dataclass
-class Master:
-    """What issuing and importing need from the master workbook, read once."""
+class MasterBook:
+    """What every form needs from the master: its settings, and the secret and id that sign
+    the forms it issues."""
 
     store: Store
     settings: dict[str, Any]
+
+    def secret(self) -> str:
+        secret = str(self.settings.get("return_secret") or "")
+        if len(secret) < 32:
+            raise UnusableInput("the setting return_secret is missing or too short, so "
+                                "returns cannot be signed", file=self.store.label,
+                                sheet="Config", action="make the workbook with qa-xl new, or "
+                                "copy return_secret from a backup")
+        if len(set(secret)) == 1:  # the committed template's placeholder: anyone could sign
+            raise UnusableInput("the setting return_secret is still the template's "
+                                "placeholder, so anyone could forge a return",
+                                file=self.store.label, sheet="Config",
+                                action="make your master with qa-xl new (it sets a secret of "
+                                "its own), or paste a long random value into return_secret")
+        return secret
+
+    @property
+    def workbook_id(self) -> str:
+        return str(self.settings.get("workbook_id") or "")
+
+
+@dataclass
+class Master(MasterBook):
+    """What issuing and importing returns need from the master workbook, read once."""
+
     partners: pd.DataFrame
     indicators: pd.DataFrame
     returns: pd.DataFrame  # every partner's rows, with partner_id
@@ -137,25 +212,6 @@ class Master:
             self.partners["returns_expected"].fillna("Yes").str.casefold() != "no",
             "partner_id"].dropna())
 
-    def secret(self) -> str:
-        secret = str(self.settings.get("return_secret") or "")
-        if len(secret) < 32:
-            raise UnusableInput("the setting return_secret is missing or too short, so "
-                                "returns cannot be signed", file=self.store.label,
-                                sheet="Config", action="make the workbook with qa-xl new, or "
-                                "copy return_secret from a backup")
-        if len(set(secret)) == 1:  # the committed template's placeholder: anyone could sign
-            raise UnusableInput("the setting return_secret is still the template's "
-                                "placeholder, so anyone could forge a return",
-                                file=self.store.label, sheet="Config",
-                                action="make your master with qa-xl new (it sets a secret of "
-                                "its own), or paste a long random value into return_secret")
-        return secret
-
-    @property
-    def workbook_id(self) -> str:
-        return str(self.settings.get("workbook_id") or "")
-
     def partner(self, partner_id: str) -> pd.Series:
         match = self.partners[self.partners["partner_id"] == partner_id]
         if match.empty:
@@ -177,7 +233,7 @@ def canonical(value: Any) -> str:
 
 
 def rows_digest(rows: Iterable[Iterable[Any]]) -> str:
-    """SHA-256 over each issued row's locked cells (:data:`LOCKED`), in order."""
+    """SHA-256 over each issued row's locked cells (:attr:`Form.locked`), in order."""
     digest = hashlib.sha256()
     for row in rows:
         digest.update(json.dumps([canonical(v) for v in row]).encode())

@@ -257,7 +257,7 @@ def read_book(path: Path, data: bytes) -> Any:
         raise Refused(f"{path.name}: the workbook cannot be read ({exc})") from exc
 
 
-def metadata(path: Path, book: Any) -> dict[str, str]:
+def metadata(path: Path, book: Any, keys: tuple[str, ...] = META_KEYS) -> dict[str, str]:
     if ABOUT_SHEET not in book.sheet_names and "tblConfig" in book.table_names:
         raise Refused(f"{path.name}: this is a master workbook, not a partner's return; give "
                       "the returns partners sent back")
@@ -267,7 +267,11 @@ def metadata(path: Path, book: Any) -> dict[str, str]:
                       "fill in the file you were sent")
     values = book.get_sheet_by_name(ABOUT_SHEET).to_python()
     meta = {str(r[0]).strip(): str(r[1]).strip() for r in values if len(r) >= 2 and r[0]}
-    missing = [k for k in META_KEYS if not meta.get(k)]
+    version = meta.get("template_version", "")
+    if keys is META_KEYS and version.startswith("sa"):
+        raise Refused(f"{path.name}: this is a self-assessment form, not a partner's return; "
+                      "import it with qa-xl s11 import or qa-xl s175 import")
+    missing = [k for k in keys if not meta.get(k)]
     if missing:
         raise Refused(f"{path.name}: the return's hidden details lack {', '.join(missing)} (no "
                       "signature), so it cannot be trusted; fill in the file you were sent")
