@@ -58,6 +58,38 @@ Failed:
     ShowProblem "Build Board report", Err.Description
 End Sub
 
+Public Sub IssueS11()
+    On Error GoTo Failed
+    RunPython "import qa_xl.xl; qa_xl.xl.s11_issue()"
+    Exit Sub
+Failed:
+    ShowProblem "Issue Section 11 forms", Err.Description
+End Sub
+
+Public Sub ImportS11()
+    On Error GoTo Failed
+    RunPython "import qa_xl.xl; qa_xl.xl.s11_import()"
+    Exit Sub
+Failed:
+    ShowProblem "Import Section 11 forms", Err.Description
+End Sub
+
+Public Sub IssueS175()
+    On Error GoTo Failed
+    RunPython "import qa_xl.xl; qa_xl.xl.s175_issue()"
+    Exit Sub
+Failed:
+    ShowProblem "Issue Section 175/157 forms", Err.Description
+End Sub
+
+Public Sub ImportS175()
+    On Error GoTo Failed
+    RunPython "import qa_xl.xl; qa_xl.xl.s175_import()"
+    Exit Sub
+Failed:
+    ShowProblem "Import Section 175/157 forms", Err.Description
+End Sub
+
 Private Sub ShowProblem(ByVal action As String, ByVal description As String)
     MsgBox action & " could not start Python: " & description & vbCrLf & vbCrLf & _
         "Check that Python and the qa_xl package are installed and that xlwings can " & _

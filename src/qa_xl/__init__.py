@@ -18,6 +18,10 @@ _EXPORTS = {
     "issue_returns": "qa_xl.collect.issue",
     "import_returns": "qa_xl.collect.importing",
     "load_config": "qa_xl.framework",
+    "s11_issue": "qa_xl.collect.self_assessment",
+    "s175_issue": "qa_xl.collect.self_assessment",
+    "s11_import": "qa_xl.collect.self_assessment",
+    "s175_import": "qa_xl.collect.self_assessment",
 }
 __all__ = [*_EXPORTS, "__version__"]
 

@@ -10,9 +10,13 @@ from qa_xl.excel.buttons import (
     import_returns,
     issue_returns,
     rollup,
+    s11_import,
+    s11_issue,
+    s175_import,
+    s175_issue,
     validate,
 )
 from qa_xl.excel.live import LiveStore
 
 __all__ = ["LiveStore", "build_board_report", "build_pack", "import_returns", "issue_returns",
-           "rollup", "validate"]
+           "rollup", "s11_import", "s11_issue", "s175_import", "s175_issue", "validate"]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qa_xl.cli import papers, period, returns
+from qa_xl.cli import papers, period, returns, self_assessment
 from qa_xl.cli.console import err, out
 from qa_xl.core.errors import QaXlError
 
@@ -136,6 +136,7 @@ def _print_findings(findings: pd.DataFrame, file_name: str) -> None:
 returns.register(app)
 papers.register(app)
 period.register(app)
+self_assessment.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -175,6 +175,13 @@ class Cycle:
                 f"first plus two, as in {year}-{(year + 2) % 100:02d}")
         return cls(year)
 
+    @classmethod
+    def containing(cls, day: dt.date) -> Cycle:
+        """The cycle a day falls in, cycles starting on 1 April of even years (2026-28) — the
+        default where none is given (the Excel buttons)."""
+        year = day.year if day.month >= 4 else day.year - 1
+        return cls(year - year % 2)
+
     def __str__(self) -> str:
         return f"{self.start_year}-{(self.start_year + 2) % 100:02d}"
 

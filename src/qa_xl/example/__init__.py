@@ -5,7 +5,7 @@ A layer of its own at the top of the library, beside :mod:`qa_xl.excel`: it driv
 layer below, as an officer's quarter does, and nothing but the command line depends on it.
 """
 
-from qa_xl.example.partner import fill_return
+from qa_xl.example.partner import fill_return, fill_self_assessment
 from qa_xl.example.run import DemoResult, demo
 
-__all__ = ["DemoResult", "demo", "fill_return"]
+__all__ = ["DemoResult", "demo", "fill_return", "fill_self_assessment"]

@@ -43,3 +43,36 @@ def fill_return(path: str | Path, figures: dict[tuple[str, str], dict[str, Any]]
         ws.cell(SIGN_OFF["submitted_on"][0] + 1, 2).value = submitted_on
     book.save(path)
     return filled
+
+
+def fill_self_assessment(path: str | Path, answers: dict[str, dict[str, Any]],
+                         submitted_by: str | None = None, submitted_on: dt.date | None = None
+                         ) -> int:
+    """Fill in an issued self-assessment form (Section 11 or 175/157) as an organisation
+    would, through openpyxl: ``answers`` maps a question id to the cells to type (grade,
+    evidence, action, owner, due; None clears a cell). Returns how many rows were changed."""
+    import openpyxl
+
+    from qa_xl.collect.master import SIGN_OFF
+
+    schema = S.ISSUED_SELF_ASSESSMENT
+    book = openpyxl.load_workbook(path)
+    ws = book[schema.sheet]
+    first, last = ws.tables[schema.table].ref.split(":")
+    header_row = int("".join(filter(str.isdigit, first)))
+    column = {c.value: i + 1 for i, c in enumerate(ws[header_row]) if c.value}
+    filled = 0
+    for row in range(header_row + 1, int("".join(filter(str.isdigit, last))) + 1):
+        question = ws.cell(row, column["question"]).value
+        for name, value in answers.get(question, {}).items():
+            cell = ws.cell(row, column[name])
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"
+        filled += question in answers
+    if submitted_by is not None:
+        ws.cell(SIGN_OFF["submitted_by"][0] + 1, 2).value = submitted_by
+    if submitted_on is not None:
+        ws.cell(SIGN_OFF["submitted_on"][0] + 1, 2).value = submitted_on
+    book.save(path)
+    return filled

@@ -226,3 +226,78 @@ def build_board_report(book: xw.Book | None = None) -> dict[str, str]:
 
 def _paper(path: Path) -> tuple[str, str]:
     return f"Saved {Path(path).name}", str(path)
+
+
+# ------------------------------------------------------- the self-assessments (issue 12)
+
+def _self_assessment_folder(store: LiveStore, form: str) -> Path | None:
+    """Where the forms go and come from: ``<returns_folder>/<form>/<cycle>`` when
+    returns_folder is set, else the library's default beside the workbook."""
+    import datetime as dt
+
+    from qa_xl.core.periods import Cycle
+
+    setting = read_settings(store).get("returns_folder")
+    if setting and str(setting).strip():
+        return _folder(store) / form / str(Cycle.containing(dt.date.today()))
+    base = store.path.parent if hasattr(store, "path") else Path.cwd()
+    return base / form / str(Cycle.containing(dt.date.today()))
+
+
+def _issue_forms(book: xw.Book | None, form: str, action: str) -> dict[str, str]:
+    import datetime as dt
+
+    from qa_xl.collect.self_assessment import issue_self_assessment
+    from qa_xl.core.periods import Cycle
+
+    def job(store: LiveStore) -> tuple[str, str]:
+        cycle = Cycle.containing(dt.date.today())
+        files = issue_self_assessment(store, form, cycle, _self_assessment_folder(store, form))
+        left = f"; {len(files.skipped)} left as they were (started)" if files.skipped else ""
+        first = [*files, *(path for path, _ in files.skipped)]
+        return (f"{len(files)} forms issued for {cycle}{left}",
+                str(first[0].parent) if first else "")
+
+    return _run(book, action, job)
+
+
+def _import_forms(book: xw.Book | None, form: str, action: str) -> dict[str, str]:
+    from qa_xl.collect.self_assessment import import_self_assessment
+
+    def job(store: LiveStore) -> tuple[str, str]:
+        files = ask_for_returns(store)
+        if files is None:
+            folder = _self_assessment_folder(store, form)
+            files = sorted(p for p in folder.glob("*.xlsx")
+                           if not p.name.startswith(("~$", ".~lock"))) if folder else []
+        if not files:
+            return "No files chosen: nothing imported", ""
+        report = import_self_assessment(store, form, files)
+        refused = [r for r in report.results if not r.accepted]
+        if refused:
+            store.book.app.alert("\n".join(report.lines())[:1500], title=f"qa_xl: {action}",
+                                 mode="info")
+        accepted = len(report.results) - len(refused)
+        return f"{accepted} of {len(report.results)} forms imported", str(files[0].parent)
+
+    return _run(book, action, job)
+
+
+def s11_issue(book: xw.Book | None = None) -> dict[str, str]:
+    """The Issue Section 11 button: one form per Board partner for the current cycle."""
+    return _issue_forms(book, "s11", "Issue Section 11")
+
+
+def s11_import(book: xw.Book | None = None) -> dict[str, str]:
+    """The Import Section 11 button."""
+    return _import_forms(book, "s11", "Import Section 11")
+
+
+def s175_issue(book: xw.Book | None = None) -> dict[str, str]:
+    """The Issue Section 175/157 button: one form per school and college."""
+    return _issue_forms(book, "s175", "Issue Section 175/157")
+
+
+def s175_import(book: xw.Book | None = None) -> dict[str, str]:
+    """The Import Section 175/157 button."""
+    return _import_forms(book, "s175", "Import Section 175/157")

@@ -492,6 +492,29 @@ SELF_ASSESSMENT = TableSchema(
     added="0.3",
 )
 
+ISSUED_SELF_ASSESSMENT = TableSchema(
+    "tblAssessment", "Assessment", "Self-assessment form",
+    (
+        _c("standard", ID, "The standard's code.", locked=True, width=9),
+        _c("standard_name", locked=True, width=26, help="The standard."),
+        _c("question", ID, "The question's code.", locked=True, width=9),
+        _c("question_text", locked=True, width=50, help="What to assess."),
+        _c("evidence_sought", locked=True, width=34, help="The evidence that shows it."),
+        _c("last_cycle", locked=True, width=20,
+           help="Marked when the answer is the one you gave last cycle: confirm or change it."),
+        _list("grade", "grade", "Pick a grade from the list (the Grades sheet says what each "
+              "means).", width=13),
+        _c("evidence", width=40, free_text=True,
+           help="The evidence you hold (documents, dates, figures). No names of children."),
+        _c("action", width=36, free_text=True,
+           help="For Partly met or Not met: what you will do. Needed for Not met."),
+        _c("owner", width=18, help="Who owns the action (a role). Needed for Not met."),
+        _date("due", "When the action will be done: a date from today on."),
+    ),
+    key=("question",),
+    intro="The form an organisation fills in: one row per question of the self-assessment.",
+)
+
 FIXED_TABLES: tuple[TableSchema, ...] = (
     CONFIG, PARTNERS, INDICATORS, ROLLUP, TIMETABLE, RISKS, AUDITS, VOICE, ACTIONS,
     CONTENT_AREAS, IMPORT_LOG, RETURNS_TRACKER, CLOSED_PERIODS, VALIDATION, SCHOOLS,

@@ -71,6 +71,13 @@ BUTTONS = (
     Button("BuildPack", "Build {committee_short} pack", "build_pack"),
     Button("BuildBoardReport", "Build {board} report", "build_board_report"),
 )
+# The self-assessments (issue 12), appended as their own entry.
+BUTTONS += (
+    Button("IssueS11", "Issue Section 11 forms", "s11_issue"),
+    Button("ImportS11", "Import Section 11 forms", "s11_import"),
+    Button("IssueS175", "Issue Section 175/157 forms", "s175_issue"),
+    Button("ImportS175", "Import Section 175/157 forms", "s175_import"),
+)
 
 
 # ------------------------------------------------------------------------------- the sources

@@ -1,0 +1,544 @@
+"""The Section 11 self-assessment and the Section 175/157 audit: two forms on the returns'
+engine.
+
+The framework runs both bi-annually: every Board partner self-evaluates against Section 11 of
+the Children Act 2004, and every school and college is audited under Section 175/157 of the
+Education Act 2002, each with an action plan monitored by the committee. A cycle
+(:class:`qa_xl.core.periods.Cycle`, ``2026-28``) issues one signed, macro-free workbook per
+organisation (partners from tblPartners, schools from tblSchools) whose questions, grading scale
+and evidence sought come from the configuration; the organisation's answers from the previous
+cycle are pre-filled and marked, so it edits rather than retypes. The import checks the file as
+a return is checked (the same package checks, signature over every row, replace-not-double and
+log: :mod:`qa_xl.collect.importing`), then the answers: a grade on the scale, a Not met with a
+planned action and its owner, no new action already overdue. Accepted answers replace the
+organisation's answers for the cycle in tblSelfAssessment; each Partly met or Not met with a
+planned action is one row of tblActions, keyed ``S11-2026-28-police-S11_3a``, updated by a
+re-import (the officer's status and evidence of impact kept), never doubled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property, partial
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from qa_xl.collect.importing import (
+    FileResult,
+    ImportReport,
+    _read_file,
+    _sign_off_warnings,
+    _too_long,
+    _where,
+    check_signature,
+    expand_files,
+    land,
+    settle,
+    start_reading,
+)
+from qa_xl.collect.issue import IssuedReturns, started, write_signed_form
+from qa_xl.collect.master import (
+    HEADER_ROW,
+    MAX_TEXT,
+    SIGN_OFF,
+    Form,
+    MasterBook,
+)
+from qa_xl.collect.package import Refused
+from qa_xl.core.errors import DataError, UnusableInput, os_problem
+from qa_xl.core.ids import ID_PATTERN, ID_RULE, form_action_id
+from qa_xl.core.periods import Cycle, PeriodError
+from qa_xl.framework.records import Config, SelfAssessmentForm
+from qa_xl.workbook import schema as S
+from qa_xl.workbook.checks import refuse_errors
+from qa_xl.workbook.filestore import opened
+from qa_xl.workbook.store import RowsWrite, Store, read_settings, read_table, status_cells
+
+TEMPLATE = "sa1"
+FROM_LAST_CYCLE = "From the last cycle ({cycle}): confirm or change"
+NEEDS_ACTION = ("Partly met", "Not met")  # grades whose planned action becomes an action
+NOT_MET = "Not met"
+NEW_ACTION_STATUS = "Not started"
+LEARNING_AREA = "Partner Agency Improvement Plans"
+GRADES_SHEET = "Grades"
+
+
+def form_of(sa: SelfAssessmentForm) -> Form:
+    """The engine's description of a self-assessment form."""
+    return Form(sa.form, sa.title, S.ISSUED_SELF_ASSESSMENT, TEMPLATE, "organisation", "cycle",
+                S.SELF_ASSESSMENT.table, S.SELF_ASSESSMENT.key, noun="form",
+                locked_words="standard, question, its text, evidence sought, last cycle")
+
+
+def form_file_name(organisation: str, sa: SelfAssessmentForm, cycle: Cycle) -> str:
+    """``<organisation>_<form>_<cycle>.xlsx``; an id that could name no file is refused."""
+    if not isinstance(organisation, str) or not ID_PATTERN.fullmatch(organisation):
+        sheet = S.SCHOOLS.sheet if sa.who == "schools" else S.PARTNERS.sheet
+        raise DataError(f"{organisation!r} must be {ID_RULE}", sheet=sheet,
+                        action=f"correct it on the {sheet} sheet and issue again")
+    return f"{organisation}_{sa.form}_{cycle.file_label}.xlsx"
+
+
+def _config(config: Config | None) -> Config:
+    if config is not None:
+        return config
+    from qa_xl.framework.load import load_config
+
+    return load_config()
+
+
+def _cycle(text: str | Cycle) -> Cycle:
+    if isinstance(text, Cycle):
+        return text
+    try:
+        return Cycle.parse(text)
+    except PeriodError as exc:
+        raise UnusableInput(str(exc), action="give the cycle as 2026-28") from exc
+
+
+# ------------------------------------------------------------------------------- the master
+
+@dataclass
+class AssessmentMaster(MasterBook):
+    """What a self-assessment needs from the master, read once: who fills it in, the answers
+    of every cycle and the actions they raised."""
+
+    sa: SelfAssessmentForm | None = None
+    organisations: pd.DataFrame = field(default_factory=pd.DataFrame)  # id, name, lead
+    answers: S.Table | None = None
+    actions: S.Table | None = None
+    tables: list[S.Table] = field(default_factory=list)
+    grades: dict[str, str] = field(default_factory=dict)  # the scale: name -> meaning
+
+    @classmethod
+    def read(cls, store: Store, sa: SelfAssessmentForm, cfg: Config) -> AssessmentMaster:
+        config = read_table(store, S.CONFIG)
+        if sa.who == "schools":
+            who = read_table(store, S.SCHOOLS)
+            orgs = who.df.rename(columns={"school_id": "id", "dsl": "lead"})
+        else:
+            who = read_table(store, S.PARTNERS)
+            orgs = who.df.rename(columns={"partner_id": "id"})
+        answers, actions = read_table(store, S.SELF_ASSESSMENT), read_table(store, S.ACTIONS)
+        return cls(store, read_settings(store), sa, orgs[["id", "name", "lead", "email"]],
+                   answers, actions, [config, who, answers, actions],
+                   {g.name: g.meaning for g in cfg.grades})
+
+    @property
+    def sheet(self) -> str:
+        return S.SCHOOLS.sheet if self.sa and self.sa.who == "schools" else S.PARTNERS.sheet
+
+    @cached_property
+    def ids(self) -> set[str]:
+        return set(self.organisations["id"].dropna().astype(str))
+
+    def organisation(self, org: str) -> pd.Series:
+        match = self.organisations[self.organisations["id"] == org]
+        if match.empty:
+            raise UnusableInput(f"there is no {org!r} on the {self.sheet} sheet",
+                                file=self.store.label, action="check the id")
+        return match.iloc[0]
+
+    def answers_of(self, cycle: Cycle, org: str) -> pd.DataFrame:
+        """An organisation's answers to this form in a cycle (by sheet row)."""
+        assert self.answers is not None and self.sa is not None
+        df = self.answers.df
+        return df[(df["cycle"] == str(cycle)) & (df["form"] == self.sa.form)
+                  & (df["organisation"] == org)]
+
+    @cached_property
+    def action_rows(self) -> dict[str, int]:
+        """action_id -> its sheet row on the Actions sheet."""
+        assert self.actions is not None
+        df = self.actions.df
+        return {str(k): int(row) for row, k in df["action_id"].dropna().items()}
+
+
+# -------------------------------------------------------------------------------- issuing
+
+def issued_rows(master: AssessmentMaster, org: str, cycle: Cycle) -> pd.DataFrame:
+    """The rows of one organisation's form: every question of the configuration, with its
+    answer from the previous cycle pre-filled and marked (carry forward)."""
+    assert master.sa is not None
+    previous = master.answers_of(cycle.previous, org).drop_duplicates("question", keep="last")
+    before = {q: r for q, r in zip(previous["question"], previous.itertuples(index=False))}
+    mark = FROM_LAST_CYCLE.format(cycle=cycle.previous)
+    rows = []
+    for standard, q in master.sa.questions():
+        last = before.get(q.id)
+        answer = ([_blank(last.grade), _blank(last.evidence), _blank(last.action),
+                   _blank(last.owner), _blank(last.due)] if last is not None else [None] * 5)
+        rows.append([standard.id, standard.name, q.id, q.text, q.evidence,
+                     mark if last is not None and any(v is not None for v in answer) else "",
+                     *answer])
+    return pd.DataFrame(rows, columns=S.ISSUED_SELF_ASSESSMENT.names)
+
+
+def _blank(value: Any) -> Any:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
+def issue_self_assessment(workbook: str | Path | Store, form: str, cycle: str | Cycle,
+                          out: str | Path | None = None,
+                          organisations: Iterable[str] | None = None, *, force: bool = False,
+                          config: Config | None = None) -> IssuedReturns:
+    """Write one form per organisation (or those named) for the cycle; returns the files.
+
+    A form in the folder that its organisation has started filling in is left as it is and
+    listed in ``skipped``; ``force`` replaces it."""
+    cyc = _cycle(cycle)
+    cfg = _config(config)
+    sa = cfg.self_assessment(form)
+    engine = form_of(sa)
+    with opened(workbook, f"Issue {sa.title}", write=True) as store:
+        master = AssessmentMaster.read(store, sa, cfg)
+        refuse_errors(store, master.tables, f"issuing the {sa.title}")
+        folder = Path(out) if out else Path(getattr(store, "path", Path.cwd() / "x")).parent \
+            / sa.form / cyc.file_label
+        master.secret()
+        wanted = list(organisations) if organisations else list(
+            master.organisations["id"].dropna())
+        result = IssuedReturns()
+        for org in wanted:
+            row = master.organisation(org)
+            path = folder / form_file_name(org, sa, cyc)
+            if path.exists() and not force and (why := started(path, engine)):
+                result.skipped.append((path, why))
+                continue
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise os_problem(exc, "make the forms folder", folder) from exc
+            _write_form(path, master, engine, row, cyc, issued_rows(master, org, cyc))
+            result.append(path)
+        if result:
+            store.write({}, status_cells(f"Issue {sa.form}", f"{len(result)} form"
+                                         f"{'s' * (len(result) != 1)} issued for {cyc}",
+                                         str(folder)))
+    return result
+
+
+def _write_form(path: Path, master: AssessmentMaster, form: Form, org: pd.Series,
+                cycle: Cycle, rows: pd.DataFrame) -> None:
+    sa = master.sa
+    assert sa is not None
+    grades = master.grades
+    partnership = str(master.settings.get("partnership", ""))
+
+    def draw(book: Any, fmt: dict[str, Any]) -> None:
+        ws = book.add_worksheet(S.ISSUED_SELF_ASSESSMENT.sheet)
+        ws.write_string(0, 0, f"{partnership}: {sa.title}, cycle {cycle}", fmt["title"])
+        ws.write_string(1, 0, f"{org['name']} ({org['id']}). The cycle runs from "
+                        f"{cycle.start:%d %B %Y} to {cycle.end:%d %B %Y}.", fmt["intro"])
+        ws.write_string(2, 0, "Fill in the yellow cells only: a grade for every question, the "
+                        "evidence you hold and, for Partly met or Not met, the planned action, "
+                        "its owner and due date. Rows marked 'from the last cycle' hold your "
+                        "answers last time: confirm or change them. No names of children.",
+                        fmt["intro"])
+        for r, label in SIGN_OFF.values():
+            ws.write_string(r, 0, label, fmt["label"])
+            ws.write_blank(r, 1, None, fmt["date"] if "Date" in label else fmt["input"])
+        on = SIGN_OFF["submitted_on"][0]
+        ws.data_validation(on, 1, on, 1, {
+            "validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
+            "maximum": dt.date(2100, 12, 31), "input_title": "Date completed",
+            "input_message": "The date you completed this form."})
+        _form_table(ws, fmt, rows, grades)
+        ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
+                        "format_columns": True, "format_rows": True})
+        ws.freeze_panes(HEADER_ROW + 1, 3)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.activate()
+        key = book.add_worksheet(GRADES_SHEET)
+        key.set_column(0, 0, 16)
+        key.set_column(1, 1, 90)
+        key.write_string(0, 0, "Grade", fmt["header"])
+        key.write_string(0, 1, "What it means", fmt["header"])
+        for r, (name, meaning) in enumerate(grades.items(), start=1):
+            key.write_string(r, 0, name, fmt["label"])
+            key.write_string(r, 1, meaning, fmt["locked"])
+        key.protect("")
+
+    write_signed_form(path, master, form, {"form": sa.form, "organisation": str(org["id"]),
+                                           "cycle": str(cycle)}, rows,
+                      f"{sa.title}: {org['name']}, {cycle}", draw)
+
+
+def _form_table(ws: Any, fmt: dict[str, Any], rows: pd.DataFrame, grades: dict[str, str]
+                ) -> None:
+    from qa_xl.workbook.build import write_cell
+    from qa_xl.workbook.store import python_value
+
+    columns = S.ISSUED_SELF_ASSESSMENT.columns
+    last = HEADER_ROW + max(len(rows), 1)
+    for i, col in enumerate(columns):
+        ws.set_column(i, i, col.width)
+    ws.add_table(HEADER_ROW, 0, last, len(columns) - 1, {
+        "name": S.ISSUED_SELF_ASSESSMENT.table, "style": "Table Style Light 9",
+        "autofilter": False,
+        "columns": [{"header": c.name, "header_format": fmt["header"]} for c in columns]})
+    at = {c.name: i for i, c in enumerate(columns)}
+    for r, row in enumerate(rows.itertuples(index=False), start=HEADER_ROW + 1):
+        for c, (col, value) in enumerate(zip(columns, row)):
+            style = (fmt["locked"] if col.locked else
+                     fmt["date"] if col.kind == S.DATE else fmt["input"])
+            value = python_value(value)
+            if value is None or value == "":
+                ws.write_blank(r, c, None, style)
+            else:
+                write_cell(ws, r, c, value, style)
+        # the evidence sought, where it is typed
+        ws.data_validation(r, at["evidence"], r, at["evidence"], {
+            "validate": "length", "criteria": "<=", "value": MAX_TEXT,
+            "input_title": "Evidence", "input_message": f"Sought: {row.evidence_sought}"[:255],
+            "error_title": "Too long", "error_message": f"At most {MAX_TEXT} characters."})
+    names = list(grades)
+    meaning = "; ".join(f"{n}: {m.split(':')[0].split('.')[0]}" for n, m in grades.items())
+    ws.data_validation(HEADER_ROW + 1, at["grade"], last, at["grade"], {
+        "validate": "list", "source": names, "input_title": "Grade",
+        "input_message": (meaning or "Pick a grade; the Grades sheet says what each means.")
+        [:255], "error_title": "Not a grade",
+        "error_message": ("Pick one of: " + ", ".join(names))[:255]})
+    for name in ("action", "owner"):
+        col = S.ISSUED_SELF_ASSESSMENT.column(name)
+        ws.data_validation(HEADER_ROW + 1, at[name], last, at[name], {
+            "validate": "length", "criteria": "<=", "value": MAX_TEXT,
+            "input_title": name.capitalize(), "input_message": col.help[:255]})
+    ws.data_validation(HEADER_ROW + 1, at["due"], last, at["due"], {
+        "validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
+        "maximum": dt.date(2100, 12, 31), "input_title": "Due",
+        "input_message": S.ISSUED_SELF_ASSESSMENT.column("due").help[:255]})
+
+
+# ------------------------------------------------------------------------------ importing
+
+def import_self_assessment(workbook: str | Path | Store, form: str,
+                           files: Iterable[str | Path], *, cycle: str | Cycle | None = None,
+                           today: dt.date | None = None, now: dt.datetime | None = None,
+                           replace_newer: bool = False, config: Config | None = None
+                           ) -> ImportReport:
+    """Check and import each completed form; write every accepted one, the actions they
+    raise and the log in one save. ``cycle`` refuses forms of any other cycle."""
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    today = today or now.date()
+    cfg = _config(config)
+    sa = cfg.self_assessment(form)
+    engine = form_of(sa)
+    only = _cycle(cycle) if cycle is not None else None
+    paths = expand_files(files, "form")
+    with opened(workbook, f"Import {sa.title}", write=True) as store:
+        reading = start_reading(paths, engine)
+        master = AssessmentMaster.read(store, sa, cfg)
+        refuse_errors(store, master.tables, "the import")
+        log = read_table(store, S.IMPORT_LOG).df
+        results = [_check_file(read, master, engine, cfg, today, only, now)
+                   for read in reading()]
+        settle(results, log, replace_newer, lambda r: None, "answers")
+        report = ImportReport(results)
+        accepted = [r for r in results if r.accepted]
+        land(store, report, now, partial(_changes, master, accepted, cfg),
+             status_cells(f"Import {sa.form}",
+                          f"{len(accepted)} of {len(results)} forms imported"))
+    return report
+
+
+def check_form_file(path: Path, master: AssessmentMaster, cfg: Config, today: dt.date, *,
+                    cycle: Cycle | None = None, now: dt.datetime | None = None) -> FileResult:
+    """Every check on one completed form (for tests and the live workbook)."""
+    assert master.sa is not None
+    engine = form_of(master.sa)
+    return _check_file(_read_file(path, engine), master, engine, cfg, today, cycle,
+                       now or dt.datetime.now().replace(microsecond=0))
+
+
+def _check_file(read: Any, master: AssessmentMaster, form: Form, cfg: Config, today: dt.date,
+                only: Cycle | None, now: dt.datetime) -> FileResult:
+    sa = master.sa
+    assert sa is not None
+    result = FileResult(read.path, sha256=read.sha256)
+    if read.problems:
+        result.problems, result.data_error = read.problems, read.data_error
+        return result
+    meta, raw, name = read.meta, read.raw, read.path.name
+    org = meta.get("organisation", "")
+    result.partner_id, result.period = org, f"{meta.get('form')} {meta.get('cycle')}"
+    result.serial, result.issued_at = meta.get("serial", ""), meta.get("issued_at", "")
+    try:
+        check_signature(read.path, meta, master, raw, form)
+        if meta["form"] != sa.form:
+            other = next((f.title for f in cfg.self_assessments if f.form == meta["form"]),
+                         meta["form"])
+            raise Refused(f"{name}: this is a {other} form, not a {sa.title}; import it with "
+                          f"qa-xl {meta['form']} import", data=True)
+        try:
+            cyc = Cycle.parse(meta["cycle"])
+        except PeriodError as exc:
+            raise Refused(f"{name}: {exc}") from exc
+        if only is not None and cyc != only:
+            raise Refused(f"{name}: sheet About: this form is for the cycle {cyc}, not "
+                          f"{only}; import it without --cycle {only}, or send the form issued "
+                          f"for {only}", data=True)
+        if not ID_PATTERN.fullmatch(org):
+            raise Refused(f"{name}: sheet About: the organisation {org!r} must be {ID_RULE}",
+                          data=True)
+        if org not in master.ids:
+            raise Refused(f"{name}: sheet About: {org!r} is not on the {master.sheet} sheet of "
+                          "the master; add it back (or import into the master that issued "
+                          "the form)", data=True)
+        named = re.fullmatch(rf"(.+)_{re.escape(sa.form)}_{cyc.file_label}\.xlsx", name)
+        if named and named[1] != org and named[1] in master.ids:
+            raise Refused(f"{name}: the file is named for {named[1]}, but the form inside "
+                          f"is {org}'s (sheet About): was it saved over another "
+                          "organisation's form? Send each organisation's own form", data=True)
+    except Refused as exc:
+        result.problems, result.data_error = exc.problems, exc.data
+        return result
+    _check_answers(read, result, master, cfg, today, cyc, now)
+    return result
+
+
+def _check_answers(read: Any, result: FileResult, master: AssessmentMaster, cfg: Config,
+                   today: dt.date, cycle: Cycle, now: dt.datetime) -> None:
+    """Type and check every answer; accepted with the rows it brings, or refused with each
+    wrong cell named."""
+    from qa_xl.workbook.checks import ERROR, WARNING, check_personal_data, check_schema, finding
+
+    sa = master.sa
+    assert sa is not None
+    path, org = read.path, result.partner_id
+    table = S.type_table(read.raw, S.ISSUED_SELF_ASSESSMENT)
+    df = table.df
+    grades = [g.name for g in cfg.grades]
+    found = check_schema(table, {"grade": grades})
+    found += list(check_personal_data(table)) + _too_long(table)
+    graded = df["grade"].notna() & df["grade"].astype("string").str.strip().ne("")
+    if not graded.any():
+        result.refuse(f"{path.name}: the form has not been filled in: pick a grade for each "
+                      f"question on the {S.ISSUED_SELF_ASSESSMENT.sheet} sheet and send it "
+                      "again", data=True)
+        return
+    folded = {g.casefold(): g for g in grades}
+    grade = df["grade"].map(lambda v: folded.get(str(v).strip().casefold(), v)
+                            if isinstance(v, str) else v)
+    text = {c: df[c].map(lambda v: v.strip() if isinstance(v, str) else v).replace("", None)
+            for c in ("action", "owner")}
+    for row in df.index[grade == NOT_MET]:
+        for col, what in (("action", "a planned action"), ("owner", "the action's owner")):
+            if pd.isna(text[col][row]):
+                found.append(finding(ERROR, table, col, row, "not_met_needs_action",
+                                     f"{df.at[row, 'question']} is Not met: give {what}."))
+    due = pd.to_datetime(df["due"], errors="coerce")
+    for row in df.index[grade.isin(NEEDS_ACTION) & text["action"].notna()]:
+        key = form_action_id(sa.form, cycle, org, str(df.at[row, "question"]))
+        when = due[row]
+        if key not in master.action_rows and not pd.isna(when) and when.date() < today:
+            found.append(finding(ERROR, table, "due", row, "due_in_past",
+                                 f"the new action for {df.at[row, 'question']} is due on "
+                                 f"{when:%d/%m/%Y}, which has passed: give a date from today "
+                                 "on."))
+        elif pd.isna(when):
+            found.append(finding(WARNING, table, "due", row, "no_due_date",
+                                 f"the action for {df.at[row, 'question']} has no due date."))
+    for row in df.index[grade.isin(NEEDS_ACTION) & text["action"].isna()
+                        & (grade != NOT_MET)]:
+        found.append(finding(WARNING, table, "action", row, "no_action",
+                             f"{df.at[row, 'question']} is Partly met without a planned "
+                             "action."))
+    errors = [f for f in found if f["severity"] == ERROR]
+    if errors:
+        result.problems, result.data_error = [_where(path, f) for f in errors], True
+        return
+    by, on = read.signed
+    result.warnings += [_where(path, f) for f in found]
+    result.warnings += _sign_off_warnings(path, by, on, [], today)
+    result.warnings = [w.replace("sheet Return:", f"sheet {S.ISSUED_SELF_ASSESSMENT.sheet}:")
+                       for w in result.warnings]
+    if (~graded).any():
+        result.warnings.append(f"{path.name}: {int((~graded).sum())} question(s) have no "
+                               "grade; they are imported blank")
+    rows = pd.DataFrame({
+        "cycle": str(cycle), "form": sa.form, "organisation": org,
+        "standard": df["standard"].to_numpy(), "question": df["question"].to_numpy(),
+        "grade": grade.to_numpy(), "evidence": df["evidence"].to_numpy(),
+        "action": text["action"].to_numpy(), "owner": text["owner"].to_numpy(),
+        "due": due.to_numpy(), "submitted_on": pd.Timestamp(now)})
+    result.rows, result.signed_off, result.accepted = rows, on, True
+
+
+def _changes(master: AssessmentMaster, accepted: list[FileResult], cfg: Config
+             ) -> dict[str, RowsWrite]:
+    """The organisation's answers for the cycle replaced; one action per Partly met or Not
+    met with a planned action, an existing one updated in its own row (its status, evidence
+    of impact and learning area as the officer left them)."""
+    assert master.sa is not None and master.actions is not None
+    sa = master.sa
+    remove: list[int] = []
+    frames = []
+    for r in accepted:
+        assert r.rows is not None
+        cycle = Cycle.parse(r.rows["cycle"].iloc[0])
+        remove += list(master.answers_of(cycle, r.partner_id).index)
+        frames.append(r.rows)
+    if not frames:
+        return {}
+    new = pd.concat(frames, ignore_index=True)[S.SELF_ASSESSMENT.names]
+    out = {S.SELF_ASSESSMENT.table: RowsWrite(sorted(remove), new)}
+    texts = {q.id: q.text for _, q in sa.questions()}
+    names = dict(zip(master.organisations["id"], master.organisations["name"]))
+    existing = master.actions.df
+    updated: list[tuple[int, dict[str, Any]]] = []
+    added: list[dict[str, Any]] = []
+    for a in new[new["grade"].isin(NEEDS_ACTION) & new["action"].notna()].itertuples():
+        key = form_action_id(sa.form, a.cycle, a.organisation, a.question)
+        row = {"action_id": key, "source": sa.action_source,
+               "finding": f"{names.get(a.organisation, a.organisation)}, {a.question} "
+                          f"({a.grade}, {sa.title} {a.cycle}): {texts.get(a.question, '')}",
+               "action": a.action, "learning_area": LEARNING_AREA, "owner": a.owner,
+               "due_date": a.due, "status": NEW_ACTION_STATUS, "evidence_of_impact": None}
+        at = master.action_rows.get(key)
+        if at is None:
+            added.append(row)
+            continue
+        kept = existing.loc[at]
+        for col in ("status", "evidence_of_impact", "learning_area"):
+            if col in kept and not pd.isna(kept[col]):
+                row[col] = kept[col]
+        updated.append((at, row))
+    if updated or added:
+        updated.sort(key=lambda item: item[0])  # each takes its own row back (row_plan)
+        rows = [r for _, r in updated] + added
+        out[S.ACTIONS.table] = RowsWrite([at for at, _ in updated],
+                                         pd.DataFrame(rows, columns=S.ACTIONS.names))
+    return out
+
+
+# ---------------------------------------------------------------- the library's entry points
+
+def s11_issue(workbook: str | Path | Store, cycle: str | Cycle, out: str | Path | None = None,
+              partners: Iterable[str] | None = None, **kw: Any) -> IssuedReturns:
+    """Issue the Section 11 self-assessment to every Board partner (or those named)."""
+    return issue_self_assessment(workbook, "s11", cycle, out, partners, **kw)
+
+
+def s175_issue(workbook: str | Path | Store, cycle: str | Cycle, out: str | Path | None = None,
+               schools: Iterable[str] | None = None, **kw: Any) -> IssuedReturns:
+    """Issue the Section 175/157 audit to every school and college (or those named)."""
+    return issue_self_assessment(workbook, "s175", cycle, out, schools, **kw)
+
+
+def s11_import(workbook: str | Path | Store, files: Iterable[str | Path], **kw: Any
+               ) -> ImportReport:
+    """Import completed Section 11 self-assessments."""
+    return import_self_assessment(workbook, "s11", files, **kw)
+
+
+def s175_import(workbook: str | Path | Store, files: Iterable[str | Path], **kw: Any
+                ) -> ImportReport:
+    """Import completed Section 175/157 audits."""
+    return import_self_assessment(workbook, "s175", files, **kw)
