@@ -524,6 +524,61 @@ def _provenance(b: Builder) -> None:
     b.tag("{%p endfor %}")
 
 
+def _self_assessment(b: Builder, loop: str, full: bool = False) -> None:
+    """One self-assessment cycle: its headline, the heat table organisation × standard (the
+    grade as a word in every cell, its fill repeating it, the movement since the last cycle
+    in words), grades by standard, who has not returned, the standards most only partly meet
+    and the outstanding actions. ``loop`` binds ``s``; ``full`` lists every action."""
+    b.p("{{ s.headline }}")
+    b.tag("{%p if s.show_heat %}")
+    b.p("Grades by organisation and standard", "Heading 3")
+    b.p("Each cell is the organisation's grade for the standard: the worst grade it gave any "
+        "of the standard's questions. Where it moved since {{ s.previous_cycle }} the cell "
+        "says from what.", "Note")
+    b.table("r in s.heat", [
+        ("Organisation", "{{ r.name }}", 38),
+        ("{%tc for t in s.standards %}", "{%tc for c in r.cells %}", 1),
+        ("{{ t.id }}", "{% cellbg c.fill %}{{ c.text }}", 130),
+        ("{%tc endfor %}", "{%tc endfor %}", 1)],
+        caption="Grades by organisation and standard")
+    b.tag("{%p endif %}")
+    b.p("Grades by standard", "Heading 3")
+    b.table("t in s.by_standard", [
+        ("Standard", "{{ t.id }}: {{ t.name }}", 70),
+        ("{%tc for g in s.grades %}", "{%tc for g in t.grades %}", 1),
+        ("{{ g }}", "{{ g.count }}", 78), ("{%tc endfor %}", "{%tc endfor %}", 1),
+        ("Not answered", "{{ t.not_answered }}", 20)], caption="Grades by standard")
+    b.p("Standards most only partly meet", "Heading 3")
+    b.bullets("m in s.mostly_partly", "{{ m.id }}: {{ m.name }}, partly met by {{ m.partly }} "
+              "of {{ m.graded }} ({{ m.share }})",
+              "No standard is only partly met by most of those that graded it.")
+    b.p("Not returned", "Heading 3")
+    b.bullets("o in s.not_returned", "{{ o }}", "Every organisation has returned.")
+    b.p("Outstanding actions", "Heading 3")
+    b.p("{{ s.action_counts.raised }} actions followed from this cycle: "
+        "{{ s.action_counts.outstanding }} outstanding, {{ s.action_counts.overdue }} overdue. "
+        + ("" if full else "{{ s.actions_note }}"))
+    loop_actions = "a in s.actions" if full else "a in s.actions_shown"
+    b.table_or(loop_actions.split(" in ")[1], "No action is outstanding.", lambda: b.table(
+        loop_actions, [
+            ("Organisation", "{{ a.organisation }}", 34), ("Action", "{{ a.action }}", 58),
+            ("Owner", "{{ a.owner }}", 28), ("Due", "{{ a.due }}", 20),
+            ("Status", "{{ a.status }}", 30)],
+        caption="Outstanding actions", fills={4: "a.status_fill"}))
+
+
+def _self_assessments(b: Builder, what: str) -> None:
+    """The committee papers' section: every cycle open or newly closed."""
+    b.h1("Section 11 and Section 175/157 self-assessments")
+    b.p(what)
+    b.tag("{%p for s in self_assessment %}")
+    b.p("{{ s.title }}, {{ s.cycle }}", "Heading 2")
+    _self_assessment(b, "s")
+    b.tag("{%p else %}")
+    b.p("No self-assessment cycle is open or has closed in the last year.")
+    b.tag("{%p endfor %}")
+
+
 # ------------------------------------------------------------------------------ the pack
 
 def build_pack() -> bytes:
@@ -724,6 +779,11 @@ def build_pack() -> bytes:
     b.bullets("a in actions.impact", "{{ a.id }} ({{ a.area }}): {{ a.evidence }}",
               "No completed action records evidence of impact yet.")
 
+    _self_assessments(b, "The partners' Section 11 self-assessments and the schools' Section "
+                      "175/157 audits, while a cycle is open and for a year after it ends: "
+                      "how each standard is met, the movement since the last cycle and the "
+                      "action plans that follow, monitored here.")
+
     b.h1("Partner return compliance")
     b.p("{{ compliance.summary }} The last column counts returns on time in the last "
         "{{ compliance.quarters }} quarters.")
@@ -812,6 +872,11 @@ def build_board() -> bytes:
     b.p("Evidence of impact", "Heading 2")
     b.bullets("a in actions.impact", "{{ a.id }} ({{ a.area }}): {{ a.evidence }}",
               "No completed action records evidence of impact yet.")
+
+    _self_assessments(b, "Where the partners' Section 11 self-assessments and the schools' "
+                      "Section 175/157 audits stand, while a cycle is open and for a year "
+                      "after it ends; each cycle's full report comes to the {{ board }} on its "
+                      "own.")
 
     b.h1("Appendix: the other indicators")
     b.p("Every indicator not in the headline scorecard, with its figure for the half-year "
@@ -1007,6 +1072,42 @@ def build_review() -> bytes:
     return _save(doc)
 
 
+# --------------------------------------------------------- a self-assessment cycle's report
+
+def build_self_assessment() -> bytes:
+    doc = _new_document("{{ title }} · version {{ version }}")
+    b = Builder(doc)
+    _cover(b, "{{ title }}", "Report to the {{ board }} on the cycle and its action plans",
+           "{{ board }} meeting: ",
+           "The framework asks for a rolling programme of reports on the action plans to the "
+           "{{ board }} over the two-year cycle. This report gives every organisation's grade "
+           "for every standard, the movement since the last cycle, who has not returned, the "
+           "standards most organisations only partly meet and every outstanding action.")
+    b.tag("{%p for s in self_assessment %}")
+    b.h1("The cycle at a glance")
+    b.p("{{ s.headline }}")
+    b.p("The grades", "Heading 2")
+    b.table("g in s.grade_meanings", [("Grade", "{{ g.grade }}", 40),
+                                      ("What it means", "{{ g.meaning }}", 130)],
+            caption="The grading scale")
+    b.p("The standards", "Heading 2")
+    b.table("t in s.standards", [("Code", "{{ t.id }}", 30), ("Standard", "{{ t.name }}", 140)],
+            caption="The standards")
+    b.h1("Results and action plans")
+    _self_assessment(b, "s", full=True)
+    b.h1("Declined since the last cycle")
+    b.table_or("s.declined", "No organisation's grade for a standard declined since "
+               "{{ s.previous_cycle }}.", lambda: b.table("d in s.declined", [
+                   ("Organisation", "{{ d.organisation }}", 60), ("Standard", "{{ d.standard }}",
+                                                                 30),
+                   ("{{ s.previous_cycle }}", "{{ d.previous }}", 40),
+                   ("{{ s.cycle }}", "{{ d.grade }}", 40)],
+                   caption="Grades that declined"))
+    b.tag("{%p endfor %}")
+    b.finish_contents()
+    return _save(doc)
+
+
 def _save(doc) -> bytes:
     """The document as bytes, with fixed zip entry dates so that the file only changes when
     this script does."""
@@ -1031,7 +1132,8 @@ def _save(doc) -> bytes:
 def main() -> None:
     for name, build in (("qpc_pack.docx", build_pack), ("board_report.docx", build_board),
                         ("yearly_report.docx", build_yearly),
-                        ("programme_review.docx", build_review)):
+                        ("programme_review.docx", build_review),
+                        ("self_assessment_report.docx", build_self_assessment)):
         (HERE / name).write_bytes(build())
         print(f"Wrote {HERE / name}")
 

@@ -35,12 +35,14 @@ PACK_SECTIONS = [
     "Case-file audit findings",
     "Voice of children and families",
     "Learning and improvement actions",
+    "Section 11 and Section 175/157 self-assessments",
     "Partner return compliance",
     "Appendix: indicator definitions",
     "Appendix: where the figures come from",
 ]
 BOARD_SECTIONS = ["Summary for the Board", "Headline scorecard", "Key risks",
                   "Quality assurance programme", "Learning and improvement",
+                  "Section 11 and Section 175/157 self-assessments",
                   "Appendix: the other indicators", "Appendix: where the figures come from"]
 HOSTILE = "{{ 7*7 }} {% if true %}yes{% endif %} <b>bold</b> & \x07bell\ttab"
 

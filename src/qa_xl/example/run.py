@@ -17,13 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from qa_xl.core.periods import Period, sequence
+from qa_xl.core.periods import Cycle, Period, sequence
 
 if TYPE_CHECKING:
     from qa_xl.framework import Config
 
 from qa_xl.example.data import demo_data, synthetic_partners
 from qa_xl.example.partner import fill_return
+from qa_xl.example.self_assessment import demo_schools, self_assessment_round
+from qa_xl.workbook import schema as S
 
 WORKBOOK_NAME = "QA_Master.xlsx"
 
@@ -77,11 +79,13 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
     config = demo_targets(config, data)
     current = Period.parse(config.settings["current_period"])
     data, latest = split_latest(data, current)
+    data[S.SCHOOLS.table] = demo_schools(seed=seed)
     say(f"Writing {path}")
     token = hashlib.sha256(f"qa_xl demo {seed}".encode()).hexdigest()
     new(path, config, force=True, data=data, secret=token,
         workbook_id=str(uuid.UUID(token[:32])))
     files, imported = returns_round(path, current, latest, say)
+    self_assessments(path, config, data[S.SCHOOLS.table], today, say, seed)
     say("Rolling up")
     rollup(path)
     say("Validating")
@@ -91,6 +95,45 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
     return DemoResult(path, len(config.partners),
                       [str(p) for p in sequence(current, quarters)], findings, files, imported,
                       today, papers)
+
+
+def self_assessments(path: Path, config: Config, schools: pd.DataFrame, today: dt.date,
+                     say: Callable[[str], None], seed: int) -> None:
+    """Two closed Section 11 cycles (the two before today's: every partner returned, better
+    the second time, so the papers show movement) and an open Section 175/157 cycle
+    (today's: most schools returned so far), through the real issue and import jobs."""
+    now = Cycle.containing(today)
+    partners = [(p.partner_id, "Safeguarding lead") for p in config.partners]
+    for cycle, lift in ((now.previous.previous, 0.0), (now.previous, 0.2)):
+        self_assessment_round(path, config, "s11", str(cycle), partners, 1.0,
+                              lambda i, lift=lift: 0.3 + lift + 0.3 * ((i * 37) % 10) / 10,
+                              cycle.start + dt.timedelta(days=75), say, seed + cycle.start_year)
+    pupils = [(r.school_id, str(r.dsl)) for r in schools.itertuples()]
+    self_assessment_round(path, config, "s175", str(now), pupils, 0.85,
+                          lambda i: 0.5 + 0.45 * ((i * 53) % 10) / 10,
+                          now.start + dt.timedelta(days=60), say, seed + 1)
+    progress_actions(path, config, today)
+
+
+def progress_actions(path: Path, config: Config, today: dt.date) -> None:
+    """The officers' side: most actions of the closed Section 11 cycles are done (with
+    evidence of impact), some in progress; the open cycle's are under way."""
+    from qa_xl.workbook.filestore import opened
+    from qa_xl.workbook.store import read_table
+
+    with opened(path, "Demo", write=True) as store:
+        df = read_table(store, S.ACTIONS).df.copy()
+        for n, i in enumerate(df.index):
+            key = str(df.at[i, "action_id"])
+            if key.startswith("S11-") and not key.startswith(f"S11-{Cycle.containing(today)}"):
+                done = n % 5 != 0
+                df.at[i, "status"] = "Completed" if done else "In progress"
+                if done:
+                    df.at[i, "evidence_of_impact"] = ("Re-checked at the partner's own audit: "
+                                                      "the gap is closed")
+            elif key.startswith("S175-") and n % 3 == 0:
+                df.at[i, "status"] = "In progress"
+        store.write({S.ACTIONS.table: df})
 
 
 def demo_targets(config: Config, data: dict[str, pd.DataFrame]) -> Config:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qa_xl.core.errors import UnusableInput
 from qa_xl.core.periods import Period
 from qa_xl.papers import charts
 from qa_xl.papers.charts import (
@@ -42,6 +43,7 @@ from qa_xl.papers.sections import (
     since_closed_section,
     voice_section,
 )
+from qa_xl.papers.self_assessment import committee_parts
 from qa_xl.papers.summary import board_summary, summary_section
 
 # --------------------------------------------------------------------------------- contexts
@@ -97,6 +99,7 @@ def _pack_parts(data: _Data, drawing: ChartSlots, start: Starter
         "programme": programme, "risks": risks, "audits": audits, "voice": voice,
         "actions": actions, "compliance": compliance, "definitions": definitions_section(data),
         "provenance": appendix(data, inds), "since_closed": since_closed_section(data),
+        "self_assessment": committee_parts(data),
     })
     return context, pending
 
@@ -130,7 +133,7 @@ def _board_parts(data: _Data, half: Period, drawing: ChartSlots, start: Starter
                                  programme, risks, actions),
         "scorecard": groups, "other_indicators": rest, "risks": risks,
         "programme": {**programme, "board_plan": board_plan}, "actions": actions,
-        "provenance": appendix(data, inds),
+        "provenance": appendix(data, inds), "self_assessment": committee_parts(data),
     })
     return context, pending
 
@@ -182,7 +185,25 @@ def _review_parts(data: _Data, year: Period, drawing: ChartSlots, start: Starter
     return context, pending
 
 
-KINDS = ("pack", "board", "yearly", "programme_review")
+def _cycle_parts(data: _Data, form: str, cycle: Any
+                 ) -> tuple[dict[str, Any], Callable[[], list[Chart]]]:
+    """A self-assessment cycle's report to the Board (the framework's rolling programme of
+    reports on action plans): the cycle's part, under the common cover."""
+    from qa_xl.papers.self_assessment import self_assessment_part
+
+    part = self_assessment_part(data, form, cycle)
+    board = _text(data.setting("board", "Board"))
+    context = _common(data, data.quarter, "next_board_meeting",
+                      f"{part['title']} {part['cycle']}")
+    context.update({"title": f"{part['title']} {part['cycle']}: report to the {board}",
+                    "subject": f"{part['title']}, {part['cycle']}", "period": part["cycle"],
+                    "period_dates": part["cycle_dates"], "cycle": part["cycle"],
+                    "form": form, "self_assessment": [part]})
+    return context, lambda: []
+
+
+KINDS = ("pack", "board", "yearly", "programme_review", "s11", "s175")
+CYCLE_KINDS = ("s11", "s175")
 
 
 def paper(workbook: str | Path | Store, kind: str, period: str | None,
@@ -199,6 +220,8 @@ def paper(workbook: str | Path | Store, kind: str, period: str | None,
     covered: dict[str, Period] = {}
 
     def quarter_of(settings: dict[str, Any]) -> Period:
+        if kind in CYCLE_KINDS:  # the cycle asked for, else the latest with answers
+            return _report_quarter(None, settings, today, label)
         if kind == "pack":
             covered["period"] = _report_quarter(period, settings, today, label)
             return covered["period"]
@@ -211,6 +234,24 @@ def paper(workbook: str | Path | Store, kind: str, period: str | None,
 
     builders = {"pack": lambda d, p, dr, st: _pack_parts(d, dr, st), "board": _board_parts,
                 "yearly": _yearly_parts, "programme_review": _review_parts}
+    if kind in CYCLE_KINDS:
+        from qa_xl.core.periods import Cycle, PeriodError
+
+        try:
+            cycle = Cycle.parse(period) if period else None
+        except PeriodError as exc:
+            raise UnusableInput(str(exc), action="give --cycle as 2026-28") from exc
+        with _opened(workbook, quarter_of, today) as data:
+            from qa_xl.papers.self_assessment import latest_cycle
+
+            cycle = cycle or latest_cycle(data, kind)
+            if cycle is None:
+                title = data.config.self_assessment(kind).title
+                raise UnusableInput(f"no {title} has been imported yet", file=label,
+                                    action=f"give --cycle, or import the forms first "
+                                    f"(qa-xl {kind} import)")
+            context, pending = _cycle_parts(data, kind, cycle)
+        return data, context, cycle, pending
     with _opened(workbook, quarter_of, today) as data:
         check_reportable(data, covered["period"], asked=period is not None,
                          option="--year" if kind in ("yearly", "programme_review")

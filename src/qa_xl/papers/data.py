@@ -26,6 +26,7 @@ PACK_TEMPLATE = "qpc_pack.docx"
 BOARD_TEMPLATE = "board_report.docx"
 YEARLY_TEMPLATE = "yearly_report.docx"
 REVIEW_TEMPLATE = "programme_review.docx"
+SELF_ASSESSMENT_TEMPLATE = "self_assessment_report.docx"
 
 
 # report_templates/ of the repository (officers' restyled copies are used where they are) or
@@ -215,7 +216,16 @@ class _Data:
 
     @cached_property
     def timetable(self) -> pd.DataFrame:
-        return self._table(S.TIMETABLE)
+        """tblTimetable with its Section 11 and Section 175/157 rows brought up to the
+        self-assessment cycles (programme.self_assessment.follow_timetable)."""
+        from qa_xl.programme.self_assessment import follow_timetable
+
+        df = self._table(S.TIMETABLE)
+        for sa in self.config.self_assessments:
+            table, key = ((self.schools, "school_id") if sa.who == "schools"
+                          else (self.partners, "partner_id"))
+            df = follow_timetable(df, self.self_assessments, sa, table[key])
+        return df
 
     @cached_property
     def risks(self) -> pd.DataFrame:
@@ -236,6 +246,22 @@ class _Data:
     @cached_property
     def content_areas(self) -> pd.DataFrame:
         return self._table(S.CONTENT_AREAS)
+
+    @cached_property
+    def self_assessments(self) -> pd.DataFrame:
+        return self._table(S.SELF_ASSESSMENT)
+
+    @cached_property
+    def schools(self) -> pd.DataFrame:
+        return self._table(S.SCHOOLS)
+
+    @cached_property
+    def config(self) -> Any:
+        """The configuration's records (the self-assessments' standards and grades), as the
+        s11 and s175 jobs load it."""
+        from qa_xl.framework.load import load_config
+
+        return load_config(today=self.today)
 
     @cached_property
     def oba_order(self) -> list[str]:

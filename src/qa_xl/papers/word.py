@@ -25,6 +25,7 @@ from qa_xl.papers.data import (
     BOARD_TEMPLATE,
     PACK_TEMPLATE,
     REVIEW_TEMPLATE,
+    SELF_ASSESSMENT_TEMPLATE,
     TEMPLATE_DIR,
     YEARLY_TEMPLATE,
 )
@@ -248,6 +249,47 @@ def _undefined_message(exc: Exception) -> str:
     return next((g for g in match.groups() if g), text) if match else text
 
 
+def _fit_looped_columns(document: Any) -> None:
+    """Tables whose columns repeat ({%tc for %}: one per standard of a self-assessment) come
+    out of docxtpl with every repeated cell as wide as the template's one, wider together
+    than the page. Such a table keeps its first column (and its last, when that one is not
+    repeated) and shares the rest of its width evenly, however many standards there are."""
+    from docx.oxml.ns import qn
+
+    for table in document.tables:
+        tbl = table._tbl
+        tbl_w = tbl.tblPr.find(qn("w:tblW"))
+        width = tbl_w.get(qn("w:w")) if tbl_w is not None else None
+        if not width or not width.isdigit() or not len(tbl.tr_lst):
+            continue
+        head = [_tc_width(tc) or 0 for tc in tbl.tr_lst[0].tc_lst]
+        total = int(width)
+        if len(head) < 3 or sum(head) <= total * 1.05:
+            continue
+        last = head[-1] if head[-1] != head[-2] else 0
+        middle = len(head) - 1 - (1 if last else 0)
+        share = (total - head[0] - last) // middle
+        new = [head[0], *[share] * middle, *([last] if last else [])]
+        for col in list(tbl.tblGrid.gridCol_lst):
+            tbl.tblGrid.remove(col)
+        for w in new:
+            tbl.tblGrid.add_gridCol().w = w * 635  # twips to EMU
+        for tr in tbl.tr_lst:
+            if len(tr.tc_lst) == len(new):
+                for tc, w in zip(tr.tc_lst, new):
+                    tc.width = w * 635
+
+
+def _tc_width(tc: Any) -> int | None:
+    """A cell's width in twips, as the template gave it."""
+    from docx.oxml.ns import qn
+
+    tc_pr = tc.tcPr
+    tc_w = None if tc_pr is None else tc_pr.find(qn("w:tcW"))
+    value = None if tc_w is None else tc_w.get(qn("w:w"))
+    return int(value) if value and value.isdigit() else None
+
+
 def render(template: Path, context: dict[str, Any], out: Path, *, title: str,
            language: str = "en-GB", subject: str = "", author: str = "",
            pictures: Callable[[], list[Chart]] | None = None) -> Path:
@@ -280,6 +322,7 @@ def render(template: Path, context: dict[str, Any], out: Path, *, title: str,
                                                                  else ""),
             file=template, action="correct the {{ }} or {% %} tag in Word") from exc
     _swap_pictures(tpl, pictures)
+    _fit_looped_columns(tpl.docx)
     props = tpl.docx.core_properties
     props.title, props.subject, props.language = title, subject, language
     props.author = author or props.author
@@ -333,8 +376,9 @@ def _build(workbook: str | Path | Store, kind: str, period: str | None, out: Pat
     drawing.warm_up()  # the workers import matplotlib while the workbook is read
     try:
         data, context, covered, pending = paper(workbook, kind, period, today, drawing.start)
+        part = getattr(covered, "file_part", None) or covered.file_label  # a Cycle
         path = render(template_path, context, _out_path(out, data.folder, FILE_NAMES[kind].format(
-                          covered.file_part)),
+                          part)),
                       title=context["title"], language=context["language"],
                       subject=context.get("subject", context["title"]),
                       author=context["partnership"], pictures=pending)
@@ -349,9 +393,11 @@ def _build(workbook: str | Path | Store, kind: str, period: str | None, out: Pat
 
 FILE_NAMES = {"pack": "QPC_pack_{}.docx", "board": "Board_report_{}.docx",
               "yearly": "Yearly_report_{}.docx", "programme_review":
-              "QA_programme_review_{}.docx"}
+              "QA_programme_review_{}.docx", "s11": "Section_11_report_{}.docx",
+              "s175": "Section_175_report_{}.docx"}
 TEMPLATES = {"pack": PACK_TEMPLATE, "board": BOARD_TEMPLATE, "yearly": YEARLY_TEMPLATE,
-             "programme_review": REVIEW_TEMPLATE}
+             "programme_review": REVIEW_TEMPLATE, "s11": SELF_ASSESSMENT_TEMPLATE,
+             "s175": SELF_ASSESSMENT_TEMPLATE}
 
 
 def build_pack(workbook: str | Path | Store, *, period: str | None = None,
@@ -382,6 +428,18 @@ def build_programme_review(workbook: str | Path | Store, *, year: str | None = N
     reviewed (default the one current_period is in), the next year's programme proposed;
     ``pdf`` as for :func:`build_pack`."""
     return _build(workbook, "programme_review", year, out, template, today, pdf)
+
+
+def build_self_assessment_report(workbook: str | Path | Store, form: str, *,
+                                 cycle: str | None = None, out: Path | None = None,
+                                 template: Path | None = None, today: dt.date | None = None,
+                                 pdf: bool = False) -> Path:
+    """Write a self-assessment cycle's report to the Board (``form`` "s11" or "s175";
+    ``cycle`` such as 2026-28, default the latest with answers) and return its path (default
+    ``<workbook folder>/Section_11_report_<cycle>.docx`` or ``Section_175_report_…``)."""
+    if form not in ("s11", "s175"):
+        raise ValueError(f"form must be s11 or s175, not {form!r}")
+    return _build(workbook, form, cycle, out, template, today, pdf)
 
 
 def build_board_report(workbook: str | Path | Store, *, period: str | None = None,
@@ -447,8 +505,11 @@ _COVER_NAMES = (
 _COMMON_NAMES = (*_COVER_NAMES, "summary", "scorecard", "risks", "programme", "actions",
                  "provenance")
 PACK_NAMES = frozenset((*_COMMON_NAMES, "spc", "spc_short", "spc_min_points", "audits",
-                        "definitions", "voice", "compliance", "since_closed"))
-BOARD_NAMES = frozenset((*_COMMON_NAMES, "quarter", "figures_note", "other_indicators"))
+                        "definitions", "voice", "compliance", "since_closed",
+                        "self_assessment"))
+BOARD_NAMES = frozenset((*_COMMON_NAMES, "quarter", "figures_note", "other_indicators",
+                         "self_assessment"))
+CYCLE_NAMES = frozenset((*_COVER_NAMES, "cycle", "form", "self_assessment"))
 YEARLY_NAMES = frozenset((*_COVER_NAMES, "year", "previous_year", "next_year", "coverage",
                           "complete", "glance", "priorities", "impact", "impact_summary",
                           "learning", "voice", "little_progress", "programme",
@@ -457,7 +518,7 @@ REVIEW_NAMES = frozenset((*_COVER_NAMES, "year", "next_year", "summary", "by_typ
                           "activities", "no_indicator", "no_activity", "proposed",
                           "additions", "decision"))
 NAMES = {"pack": PACK_NAMES, "board": BOARD_NAMES, "yearly": YEARLY_NAMES,
-         "programme_review": REVIEW_NAMES}
+         "programme_review": REVIEW_NAMES, "s11": CYCLE_NAMES, "s175": CYCLE_NAMES}
 
 
 def context_paths(context: Any, path: str = "") -> set[str]:

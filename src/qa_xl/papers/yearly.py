@@ -340,9 +340,37 @@ SELF_ASSESSMENT_NONE = (
 
 
 def self_assessment_section(data: _Data, year: Period) -> dict[str, Any]:
-    """Section 11 and Section 175/157 results. Filled by the self-assessment change when a
-    cycle exists; until then it says plainly that none has been run."""
-    return {"cycles": [], "summary": SELF_ASSESSMENT_NONE}
+    """Section 11 and Section 175/157 results in plain words: for each form, the cycle the
+    year falls in (or the latest before it) with how many organisations took part, how many
+    standards they fully met and what they are doing about the rest. Until a cycle has
+    been run it says so plainly."""
+    from qa_xl.core.periods import Cycle
+    from qa_xl.papers.self_assessment import latest_cycle, self_assessment_part
+
+    cycles = []
+    for sa in data.config.self_assessments:
+        latest = latest_cycle(data, sa.form)
+        if latest is None:
+            continue
+        cycle = min(latest, Cycle.containing(year.end))
+        part = self_assessment_part(data, sa.form, cycle)
+        if part is None or not part["returned"]:
+            continue
+        best = part["grades"][0] if part["grades"] else ""
+        graded = sum(c["grade"] != "Not answered" for r in part["heat"] for c in r["cells"])
+        fully = sum(c["grade"] == best for r in part["heat"] for c in r["cells"])
+        text = (f"{part['title']} ({part['cycle']}): {part['returned']} of "
+                f"{part['organisations']} {part['who']} checked themselves against "
+                f"{plural(len(part['standards']), 'standard')}. Of the {graded} standards they "
+                f"graded, {fully} were fully met; "
+                f"{plural(part['action_counts']['raised'], 'action')} followed, "
+                f"{part['action_counts']['outstanding']} still being worked on.")
+        cycles.append({"form": sa.form, "title": part["title"], "cycle": part["cycle"],
+                       "returned": part["returned"], "organisations": part["organisations"],
+                       "fully_met": fully, "answered": graded, "summary": text,
+                       "actions": part["action_counts"]})
+    summary = " ".join(c["summary"] for c in cycles) or SELF_ASSESSMENT_NONE
+    return {"cycles": cycles, "summary": summary}
 
 
 def glossary(names: dict[str, str]) -> list[dict[str, str]]:
