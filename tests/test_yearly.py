@@ -79,11 +79,26 @@ def test_yearly_report_has_its_sections(yearly):
     assert "This report covers April 2025 to March 2026." in text
 
 
-def test_section_11_says_plainly_no_cycle_has_been_run(yearly, demo):
-    text = _text(yearly)
-    assert "No Section 11 or Section 175/157 self-assessment cycle has been run yet." in text
+def test_section_11_says_plainly_how_the_cycle_went(yearly, demo):
+    """The demo's year 2025-26 ends in the Section 11 cycle 2024-26, which every partner
+    returned; its Section 175/157 audits are of 2026-28, after the year."""
     context = papers.paper_context(demo[0], "yearly", today=demo[1], draw=False)
+    cycles = context["self_assessment"]["cycles"]
+    assert [(c["form"], c["cycle"], c["returned"]) for c in cycles] == [("s11", "2024-26", 11)]
+    assert cycles[0]["summary"].startswith("Section 11 self-assessment (2024-26): 11 of 11 "
+                                           "partners checked themselves against 8 standards.")
+    assert cycles[0]["summary"] in _text(yearly)
+
+
+def test_section_11_says_plainly_no_cycle_has_been_run(tmp_path):
+    from handmade import TODAY, hand_workbook, indicator
+
+    master = hand_workbook(tmp_path, [indicator("count", "A count")],
+                           {"alpha": [("2025-26 Q4", "count", 3, None, None)]})
+    context = papers.paper_context(master, "yearly", today=TODAY, draw=False)
     assert context["self_assessment"]["cycles"] == []
+    assert context["self_assessment"]["summary"].startswith(
+        "No Section 11 or Section 175/157 self-assessment cycle has been run yet.")
 
 
 def test_year_figures_are_the_quarters_worked_out_by_hand(demo):

@@ -56,7 +56,11 @@ TodayOption = Annotated[dt.date | None, typer.Option(
 
 
 COMMANDS = {"pack": "qa-xl pack", "board": "qa-xl paper board",
-            "yearly": "qa-xl paper yearly", "programme_review": "qa-xl paper programme-review"}
+            "yearly": "qa-xl paper yearly", "programme_review": "qa-xl paper programme-review",
+            "s11": "qa-xl paper s11", "s175": "qa-xl paper s175"}
+CycleOption = Annotated[str | None, typer.Option(
+    "--cycle", metavar="CYCLE", help="The two-year cycle, e.g. 2026-28 (default: the latest "
+    "with answers).")]
 
 
 def _check(template: Path, workbook: Path | None, kind: str, period: str | None,
@@ -185,6 +189,37 @@ def programme_review(workbook: WorkbookArg = None, year: YearOption = None,
     _wrote(path, pdf)
 
 
+def _cycle_report(form: str, workbook: Path | None, cycle: str | None, out: Path | None,
+                  template: Path | None, check_template: Path | None, today: dt.date | None,
+                  pdf: bool) -> None:
+    if check_template:
+        _check(check_template, workbook, form, cycle, today)
+        return
+    from qa_xl.papers import build_self_assessment_report
+
+    path = build_self_assessment_report(_workbook(workbook, f"paper {form}"), form,
+                                        cycle=cycle, out=out, template=template, today=today,
+                                        pdf=pdf)
+    _wrote(path, pdf)
+
+
+def s11(workbook: WorkbookArg = None, cycle: CycleOption = None, out: OutOption = None,
+        template: TemplateOption = None, check_template: CheckOption = None,
+        today: TodayOption = None, pdf: PdfOption = False) -> None:
+    """Write the Section 11 cycle's report to the Board (Word): every partner's grade for
+    every standard, the movement since the last cycle, who has not returned, the standards
+    most only partly meet and every outstanding action."""
+    _cycle_report("s11", workbook, cycle, out, template, check_template, today, pdf)
+
+
+def s175(workbook: WorkbookArg = None, cycle: CycleOption = None, out: OutOption = None,
+         template: TemplateOption = None, check_template: CheckOption = None,
+         today: TodayOption = None, pdf: PdfOption = False) -> None:
+    """Write the Section 175/157 cycle's report to the Board (Word): as paper s11, for the
+    schools and colleges."""
+    _cycle_report("s175", workbook, cycle, out, template, check_template, today, pdf)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``pack`` and the ``paper`` group (``paper board``) to the command line."""
     app.command("pack", short_help="Write the quarterly Q&PC pack (Word).")(pack)
@@ -198,6 +233,10 @@ def register(app: typer.Typer) -> None:
     paper.command("yearly", short_help="Write the yearly report (Word).")(yearly)
     paper.command("programme-review", short_help="Write the annual review of the QA "
                   "programme (Word).")(programme_review)
+    paper.command("s11", short_help="Write a Section 11 cycle's report to the Board "
+                  "(Word).")(s11)
+    paper.command("s175", short_help="Write a Section 175/157 cycle's report to the Board "
+                  "(Word).")(s175)
     app.add_typer(paper, name="paper")
     from qa_xl.cli import explain
 

@@ -244,12 +244,17 @@ def paper(workbook: str | Path | Store, kind: str, period: str | None,
         with _opened(workbook, quarter_of, today) as data:
             from qa_xl.papers.self_assessment import latest_cycle
 
-            cycle = cycle or latest_cycle(data, kind)
-            if cycle is None:
-                title = data.config.self_assessment(kind).title
+            latest, title = latest_cycle(data, kind), data.config.self_assessment(kind).title
+            if latest is None:
                 raise UnusableInput(f"no {title} has been imported yet", file=label,
-                                    action=f"give --cycle, or import the forms first "
-                                    f"(qa-xl {kind} import)")
+                                    action=f"import the forms first (qa-xl {kind} import)")
+            answers = data.self_assessments
+            if cycle is not None and not ((answers["form"] == kind)
+                                          & (answers["cycle"] == str(cycle))).any():
+                raise UnusableInput(f"no {title} has been imported for {cycle}", file=label,
+                                    action=f"give --cycle as one that has answers (the "
+                                    f"latest is {latest}), or import its forms first")
+            cycle = cycle or latest
             context, pending = _cycle_parts(data, kind, cycle)
         return data, context, cycle, pending
     with _opened(workbook, quarter_of, today) as data:
