@@ -39,7 +39,7 @@ def test_returns_came_in_through_files(demo_tables):
     tables, result = demo_tables
     assert result.files and result.imported
     log = tables["tblImportLog"]
-    assert len(log) == result.imported and set(log["result"]) == {"Accepted"}
+    assert len(log) == result.imported + result.forms and set(log["result"]) == {"Accepted"}
     current = tables["tblConfig"].set_index("key").at["current_period", "value"]
     assert (tables["returns"]["period"] == current).sum() > 0
 
@@ -66,3 +66,26 @@ def test_synthetic_partners(tmp_path):
     result = demo(tmp_path, partners=12, quarters=2, seed=1)
     partners = read_table(FileStore(result.workbook), S.PARTNERS).df
     assert len(partners) == 12 and partners["partner_id"].is_unique
+
+
+def test_self_assessments_came_in_through_forms(demo_tables):
+    """A closed Section 11 cycle (2024-26, and the one before it) every partner returned, and
+    an open Section 175/157 cycle (2026-28) most of the ~120 schools returned, every answer
+    through the real issue and import; actions keyed to their answers."""
+    tables, result = demo_tables
+    schools, answers = tables["tblSchools"], tables["tblSelfAssessment"]
+    assert 100 <= len(schools) <= 150 and schools["school_id"].is_unique
+    assert {"Primary", "Secondary", "Special", "Further education"} <= set(schools["phase"])
+    assert set(schools["type"]) == {"Maintained", "Academy", "Independent", "FE"}
+    s11 = answers[(answers["form"] == "s11") & (answers["cycle"] == "2024-26")]
+    partners = set(tables["tblPartners"]["partner_id"])
+    assert set(s11["organisation"]) == partners
+    s175 = answers[(answers["form"] == "s175") & (answers["cycle"] == "2026-28")]
+    returned = s175["organisation"].nunique()
+    assert len(schools) * 0.7 < returned < len(schools)
+    assert result.forms == 2 * len(partners) + returned
+    grades = set(s11["grade"].dropna())
+    assert {"Fully met", "Partly met", "Not met"} <= grades
+    keyed = tables["tblActions"]["action_id"].astype(str)
+    assert keyed.str.startswith("S11-2024-26-").any()
+    assert keyed.str.startswith("S175-2026-28-").any()

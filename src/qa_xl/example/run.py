@@ -40,6 +40,7 @@ class DemoResult:
     imported: int = 0
     today: dt.date | None = None  # the date the demo's data is "as at"
     papers: list[Path] = field(default_factory=list)
+    forms: int = 0  # self-assessment forms imported (Section 11 and Section 175/157)
 
     def lines(self) -> list[str]:
         from qa_xl.workbook.checks import summary
@@ -48,6 +49,8 @@ class DemoResult:
                 f"{self.periods[-1]})",
                 *([f"Issued {len(self.files)} partner returns in {self.files[0].parent}; "
                    f"{self.imported} were filled in and imported"] if self.files else []),
+                *([f"Imported {self.forms} Section 11 and Section 175/157 self-assessment "
+                   "forms"] if self.forms else []),
                 f"Validation: {summary(self.findings)}",
                 *[f"Wrote {paper}" for paper in self.papers]]
 
@@ -85,7 +88,7 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
     new(path, config, force=True, data=data, secret=token,
         workbook_id=str(uuid.UUID(token[:32])))
     files, imported = returns_round(path, current, latest, say)
-    self_assessments(path, config, data[S.SCHOOLS.table], today, say, seed)
+    forms = self_assessments(path, config, data[S.SCHOOLS.table], today, say, seed)
     say("Rolling up")
     rollup(path)
     say("Validating")
@@ -94,25 +97,28 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
     papers = [build_pack(path, today=today), build_board_report(path, today=today)]
     return DemoResult(path, len(config.partners),
                       [str(p) for p in sequence(current, quarters)], findings, files, imported,
-                      today, papers)
+                      today, papers, forms)
 
 
 def self_assessments(path: Path, config: Config, schools: pd.DataFrame, today: dt.date,
-                     say: Callable[[str], None], seed: int) -> None:
+                     say: Callable[[str], None], seed: int) -> int:
     """Two closed Section 11 cycles (the two before today's: every partner returned, better
     the second time, so the papers show movement) and an open Section 175/157 cycle
     (today's: most schools returned so far), through the real issue and import jobs."""
     now = Cycle.containing(today)
     partners = [(p.partner_id, "Safeguarding lead") for p in config.partners]
+    forms = 0
     for cycle, lift in ((now.previous.previous, 0.0), (now.previous, 0.2)):
-        self_assessment_round(path, config, "s11", str(cycle), partners, 1.0,
+        forms += self_assessment_round(path, config, "s11", str(cycle), partners, 1.0,
                               lambda i, lift=lift: 0.3 + lift + 0.3 * ((i * 37) % 10) / 10,
-                              cycle.start + dt.timedelta(days=75), say, seed + cycle.start_year)
+                              cycle.start + dt.timedelta(days=75), say, seed + cycle.start_year,
+                              batches=2)
     pupils = [(r.school_id, str(r.dsl)) for r in schools.itertuples()]
-    self_assessment_round(path, config, "s175", str(now), pupils, 0.85,
+    forms += self_assessment_round(path, config, "s175", str(now), pupils, 0.85,
                           lambda i: 0.5 + 0.45 * ((i * 53) % 10) / 10,
-                          now.start + dt.timedelta(days=60), say, seed + 1)
+                          now.start + dt.timedelta(days=60), say, seed + 1, batches=1)
     progress_actions(path, config, today)
+    return forms
 
 
 def progress_actions(path: Path, config: Config, today: dt.date) -> None:

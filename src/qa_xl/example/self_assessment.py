@@ -98,10 +98,11 @@ def _answers(config: Config, form: str, rng: np.random.Generator, strength: floa
 def self_assessment_round(path: Path, config: Config, form: str, cycle: str,
                           organisations: list[tuple[str, str]], returned: float,
                           strength: Callable[[int], float], started: dt.date,
-                          say: Callable[[str], None], seed: int = 1) -> int:
-    """Issue the form for the cycle, fill in ``returned`` of them and import them in four
-    batches, a month apart from ``started`` (the day each batch "arrived"). Returns how many
-    were imported."""
+                          say: Callable[[str], None], seed: int = 1, batches: int = 4) -> int:
+    """Issue the form for the cycle, fill in ``returned`` of them and import them in
+    ``batches``, a month apart from ``started`` (the day each batch "arrived"; each import
+    writes the master once, so the schools' 120 come in one). Returns how many were
+    imported."""
     from qa_xl.collect.self_assessment import (
         form_file_name,
         import_self_assessment,
@@ -123,7 +124,7 @@ def self_assessment_round(path: Path, config: Config, form: str, cycle: str,
         file = by_name.get(form_file_name(org, sa, Cycle.parse(cycle)))
         if file is None:
             continue
-        batch = i % 4
+        batch = i % batches
         day = started + dt.timedelta(days=30 * batch + int(rng.integers(0, 20)))
         fill_self_assessment(file, _answers(config, form, rng, strength(i),
                                             day + dt.timedelta(days=60), who),
