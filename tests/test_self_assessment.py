@@ -407,3 +407,29 @@ def test_issue_refuses_a_bad_cycle(book):
 
     with pytest.raises(UnusableInput, match="2026-28"):
         issue_self_assessment(book, "s11", "2026/28")
+
+
+def test_a_master_made_before_the_self_assessments_takes_them(book, tmp_path, config):
+    """A workbook of qa_xl 0.2 has no Schools or SelfAssessment sheet and no grade list (made
+    here from a new one by removing them, with openpyxl): the first import adds the sheet,
+    and a second import still passes the checks."""
+    old = tmp_path / "Old.xlsx"
+    wb = openpyxl.load_workbook(book)
+    for sheet in ("Schools", "SelfAssessment"):
+        del wb[sheet]
+    lists = wb["Lists"]
+    for cell in lists[1]:
+        name = cell.value
+        if name in ("grade", "school_phase", "school_type"):
+            for row in range(1, lists.max_row + 1):
+                lists.cell(row, cell.column).value = None
+            del wb.defined_names[f"lst_{name}"]
+    wb.save(old)
+    path = s11_issue(old, CYCLE, tmp_path / "f", ["police"])[0]
+    fill_self_assessment(path, answers_for(config, "s11", 0), "Lead", SIGNED_ON)
+    assert s11_import(old, [path], today=TODAY).exit_code == 0
+    assert "SelfAssessment" in openpyxl.load_workbook(old, read_only=True).sheetnames
+    fill_self_assessment(path, {"S11_1b": {"evidence": "Policy reviewed again."}})
+    report = s11_import(old, [path], today=TODAY)
+    assert report.exit_code == 0, report.lines()
+    assert len(table(old, S.SELF_ASSESSMENT)) == len(questions(config, "s11"))

@@ -215,7 +215,10 @@ def test_each_button_is_bound_to_an_existing_sub_that_runs_its_function(xlsm):
         assert getattr(xl, button.function) is getattr(entry_points, button.function)
     assert [b["caption"] for b in buttons] == ["Validate", "Roll up", "Issue returns",
                                                "Import returns", "Build Q&amp;PC pack",
-                                               "Build Board report"]
+                                               "Build Board report", "Issue Section 11 forms",
+                                               "Import Section 11 forms",
+                                               "Issue Section 175/157 forms",
+                                               "Import Section 175/157 forms"]
 
 
 def test_the_buttons_leave_the_status_cells_uncovered(xlsm):
@@ -274,7 +277,10 @@ def test_each_recorded_command_imports_and_runs_in_python(button, libreoffice, d
     action, _, result, _ = [row[0] for row in status[-1]["values"]]
     assert not result.startswith("Not done"), result
     assert action in {"Validate", "Roll up", "Issue returns", "Import returns", "Build pack",
-                      "Build Board report"}
+                      "Build Board report", "Issue Section 11 self-assessment",
+                      "Import Section 11 self-assessment",
+                      "Issue Section 175/157 safeguarding audit",
+                      "Import Section 175/157 safeguarding audit"}
 
 
 # ----------------------------------------------------------------- headless writes keep it

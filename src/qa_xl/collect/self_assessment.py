@@ -22,7 +22,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -237,7 +237,7 @@ def issue_self_assessment(workbook: str | Path | Store, form: str, cycle: str | 
             _write_forms(master, engine, cyc, jobs)
             result.extend(path for path, _, _ in jobs)
         if result:
-            store.write({}, status_cells(f"Issue {sa.form}", f"{len(result)} form"
+            store.write({}, status_cells(f"Issue {sa.title}", f"{len(result)} form"
                                          f"{'s' * (len(result) != 1)} issued for {cyc}",
                                          str(folder)))
     return result
@@ -404,9 +404,21 @@ def import_self_assessment(workbook: str | Path | Store, form: str,
         settle(results, log, replace_newer, lambda r: None, "answers")
         report = ImportReport(results)
         accepted = [r for r in results if r.accepted]
-        land(store, report, now, partial(_changes, master, accepted, cfg),
-             status_cells(f"Import {sa.form}",
-                          f"{len(accepted)} of {len(results)} forms imported"))
+        changes: dict[str, RowsWrite] = {}
+
+        def rows() -> dict[str, RowsWrite]:
+            changes.update(_changes(master, accepted, cfg))
+            return changes
+
+        def tables(_attempts: list[list[Any]]) -> dict[str, pd.DataFrame]:
+            """A master made before tblSelfAssessment existed gets its sheet now, whole."""
+            name = S.SELF_ASSESSMENT.table
+            if name in changes and name not in store.table_names():
+                return {name: changes.pop(name).add}
+            return {}
+
+        land(store, report, now, rows, status_cells(
+            f"Import {sa.title}", f"{len(accepted)} of {len(results)} forms imported"), tables)
     return report
 
 

@@ -285,19 +285,19 @@ def _import_forms(book: xw.Book | None, form: str, action: str) -> dict[str, str
 
 def s11_issue(book: xw.Book | None = None) -> dict[str, str]:
     """The Issue Section 11 button: one form per Board partner for the current cycle."""
-    return _issue_forms(book, "s11", "Issue Section 11")
+    return _issue_forms(book, "s11", "Issue Section 11 self-assessment")
 
 
 def s11_import(book: xw.Book | None = None) -> dict[str, str]:
     """The Import Section 11 button."""
-    return _import_forms(book, "s11", "Import Section 11")
+    return _import_forms(book, "s11", "Import Section 11 self-assessment")
 
 
 def s175_issue(book: xw.Book | None = None) -> dict[str, str]:
     """The Issue Section 175/157 button: one form per school and college."""
-    return _issue_forms(book, "s175", "Issue Section 175/157")
+    return _issue_forms(book, "s175", "Issue Section 175/157 safeguarding audit")
 
 
 def s175_import(book: xw.Book | None = None) -> dict[str, str]:
     """The Import Section 175/157 button."""
-    return _import_forms(book, "s175", "Import Section 175/157")
+    return _import_forms(book, "s175", "Import Section 175/157 safeguarding audit")
