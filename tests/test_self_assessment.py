@@ -433,3 +433,31 @@ def test_a_master_made_before_the_self_assessments_takes_them(book, tmp_path, co
     report = s11_import(old, [path], today=TODAY)
     assert report.exit_code == 0, report.lines()
     assert len(table(old, S.SELF_ASSESSMENT)) == len(questions(config, "s11"))
+    # the Section 175/157 audit needs schools: the sheet is added for the officer to fill in
+    with pytest.raises(DataError, match="Schools sheet"):
+        s175_issue(old, CYCLE, tmp_path / "schools")
+    assert "Schools" in openpyxl.load_workbook(old, read_only=True).sheetnames
+    FileStore(old).write({S.SCHOOLS.table: schools_frame()})
+    assert len(s175_issue(old, CYCLE, tmp_path / "schools")) == len(SCHOOLS)
+
+
+def test_a_form_from_another_master_is_refused(book, tmp_path, config):
+    other = new(tmp_path / "other" / "Other.xlsx", config, secret="9f3c" * 16,
+                workbook_id="other")
+    path = s11_issue(other, CYCLE, tmp_path / "theirs", ["police"])[0]
+    fill_self_assessment(path, answers_for(config, "s11", 1), "Lead", SIGNED_ON)
+    before = book.read_bytes()
+    report = s11_import(book, [path], today=TODAY)
+    _refused(book, report, path.name, "issued by another master workbook")
+    assert report.exit_code == 2 and book.read_bytes() == before
+
+
+def test_a_form_given_to_the_returns_import_is_refused(book, tmp_path, config):
+    from qa_xl.collect.importing import import_returns
+
+    path = s11_issue(book, CYCLE, tmp_path, ["police"])[0]
+    fill_self_assessment(path, answers_for(config, "s11", 1), "Lead", SIGNED_ON)
+    before = book.read_bytes()
+    report = import_returns(book, [path], today=TODAY)
+    _refused(book, report, path.name, "self-assessment form", "qa-xl s11 import")
+    assert book.read_bytes() == before

@@ -213,6 +213,14 @@ def issue_self_assessment(workbook: str | Path | Store, form: str, cycle: str | 
     sa = cfg.self_assessment(form)
     engine = form_of(sa)
     with opened(workbook, f"Issue {sa.title}", write=True) as store:
+        if sa.who == "schools" and S.SCHOOLS.table not in store.table_names():
+            # a master made before tblSchools: add the sheet for the officer to fill in
+            store.write({S.SCHOOLS.table: S.empty_frame(S.SCHOOLS)}, status_cells(
+                f"Issue {sa.title}", "The Schools sheet was added: list the schools"))
+            raise DataError("the master had no Schools sheet, so there is no school to send "
+                            "the audit to; the sheet has been added", file=store.label,
+                            sheet=S.SCHOOLS.sheet, action="list the schools and colleges on "
+                            "the Schools sheet (one row each) and issue again")
         master = AssessmentMaster.read(store, sa, cfg)
         refuse_errors(store, master.tables, f"issuing the {sa.title}")
         folder = Path(out) if out else Path(getattr(store, "path", Path.cwd() / "x")).parent \
