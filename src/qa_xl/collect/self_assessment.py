@@ -222,7 +222,8 @@ def issue_self_assessment(workbook: str | Path | Store, form: str, cycle: str | 
                             sheet=S.SCHOOLS.sheet, action="list the schools and colleges on "
                             "the Schools sheet (one row each) and issue again")
         master = AssessmentMaster.read(store, sa, cfg)
-        refuse_errors(store, master.tables, f"issuing the {sa.title}")
+        # what the forms are made from (the Actions sheet matters only to the import)
+        refuse_errors(store, master.tables[:3], f"issuing the {sa.title}")
         folder = Path(out) if out else Path(getattr(store, "path", Path.cwd() / "x")).parent \
             / sa.form / cyc.file_label
         master.secret()
