@@ -564,8 +564,28 @@ class _BarsFigure:
             words.add((px, py - 5), label, anchor="mt")
             text = format_value(value, spec.unit, missing="No figure")
             _, top = ax.transData.transform((i, value or 0))
-            words.add((px, top + 3), text, bold=True, colour="#000000", anchor="mb")
+            line = (ax.transData.transform((0, spec.target))[1]
+                    if spec.target is not None else None)
+            y, colour, anchor = value_label_place(top, py, line)
+            words.add((px, y), text, bold=True, colour=colour, anchor=anchor)
         return words.png()
+
+
+LABEL_PX = 7.5 * DPI / 72  # the height of a bar's figure, in pixels
+
+
+def value_label_place(top: float, base: float, line: float | None
+                      ) -> tuple[float, str, str]:
+    """Where a bar's figure goes (y in pixels, colour, anchor): just above the bar, unless
+    the target line runs through that place (the line struck the figure through); then
+    inside the top of the bar in white (5.2:1 on the bar's blue) where the bar is tall
+    enough, or else just above the line."""
+    above = (top + 3, "#000000", "mb")
+    if line is None or not (top - 1 <= line <= top + 3 + LABEL_PX + 2):
+        return above
+    if top - base >= LABEL_PX + 8:
+        return (top - 3, "#FFFFFF", "mt")
+    return (line + 3, "#000000", "mb")
 
 
 def bar_chart(spec: BarSpec) -> Chart:
