@@ -111,3 +111,55 @@ def test_import_makes_few_calls_into_excel_at_any_size(sized, tmp_path):
     total = sum(calls.values())
     print(f"\nimport_returns: {total} calls", sorted(calls.items(), key=lambda kv: -kv[1])[:12])
     assert total <= LIMIT, sorted(calls.items(), key=lambda kv: -kv[1])
+
+
+def test_chase_drafts_reminders_records_them_and_makes_few_calls(sized, tmp_path):
+    """The Chase button on the open book: the drafts the library would write for the current
+    period, beside the workbook; each reminder in the tracker; nothing sent."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from qa_xl.collect.chase import chase_returns
+    from qa_xl.core.periods import Period
+
+    path, _ = sized
+    # Every return of the current period is now past its deadline.
+    _set_config(path, {"return_deadline_days": 0, "mail_from": "QA team <qa@example.gov.uk>"})
+    by_library = tmp_path / "library" / "QA_Master.xlsx"
+    by_library.parent.mkdir()
+    shutil.copyfile(path, by_library)
+    expected = chase_returns(by_library, out_dir=tmp_path / "library_drafts")
+    drafted = {r.partner_id for r in expected.reminders if r.draft}
+    assert drafted  # the demo leaves some returns missing
+    period = Period.parse(expected.period)
+
+    outcome, calls, book = press(path, xl.chase_returns)
+
+    folder = path.parent / "reminders" / period.file_part
+    assert outcome["output"] == str(folder)
+    assert outcome["result"] == f"{len(drafted)} reminder{'s' * (len(drafted) != 1)} drafted " \
+                                f"for {expected.period}"
+    drafts = {p.name: BytesParser(policy=policy.default).parsebytes(p.read_bytes())
+              for p in folder.glob("*.eml")}
+    assert set(drafts) == {p.name for p in (tmp_path / "library_drafts").glob("*.eml")}
+    for message in drafts.values():
+        assert message["X-Unsent"] == "1" and message["From"] == "QA team <qa@example.gov.uk>"
+        assert [a.get_filename() for a in message.iter_attachments()]  # the issued return
+    # The tracker, written once, has today's reminder on each chased return's row.
+    header = FileStore(path).header(S.RETURNS_TRACKER.table)
+    returns_sheet = [s.name for s in book.sheets].index(S.RETURNS_TRACKER.sheet)
+    (written,) = [a for a in actions(book) if a["func"] == "setValues"
+                  and a["sheet_position"] == returns_sheet]
+    at = {name: header.index(name) for name in ("partner_id", "period", "reminded_on")}
+    reminded = {row[at["partner_id"]] for row in written["values"]
+                if row[at["period"]] == expected.period and row[at["reminded_on"]]}
+    assert reminded >= drafted
+    before = read_table(FileStore(path), S.RETURNS_TRACKER).df
+    already = set(before.loc[before["reminded_on"].notna() & (before["period"] ==
+                                                               expected.period), "partner_id"])
+    assert reminded == drafted | already
+    start = [a for a in actions(book) if a["func"] == "setValues" and a["sheet_position"] == 0]
+    assert start and start[-1]["values"][0][0] == "Chase returns"
+    total = sum(calls.values())
+    print(f"\nchase_returns: {total} calls", sorted(calls.items(), key=lambda kv: -kv[1])[:12])
+    assert total <= LIMIT, sorted(calls.items(), key=lambda kv: -kv[1])
