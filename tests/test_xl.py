@@ -499,3 +499,33 @@ def test_a_button_waits_for_the_lock_a_script_holds_and_says_who(demo_master, mo
         holder.wait()
     book = caller(demo_master, name=str(demo_master))
     assert xl.rollup(book)["result"] != "error"  # the dead holder's lock is free again
+
+
+def test_every_table_read_from_the_books_payload_types_as_from_the_file(demo_master):
+    """The live store reads the whole book from the payload Office.js sends (one call): every
+    table, the rows under it and the Lists sheet come out exactly as from the file."""
+    from qa_xl.workbook.schema import schema_for
+    from qa_xl.workbook.store import read_lists
+
+    in_excel, file = live.LiveStore(remote_book(demo_master)), FileStore(demo_master)
+    assert in_excel.table_names() == file.table_names()
+    assert in_excel.sheet_names() == file.sheet_names()
+    for name in file.table_names():
+        schema = schema_for(name)
+        a, b = read_table(in_excel, schema), read_table(file, schema)
+        pd.testing.assert_frame_equal(a.df, b.df, check_dtype=True)
+        assert in_excel.rows_below(in_excel.read_raw(name)) == file.rows_below(
+            file.read_raw(name))
+    assert read_lists(in_excel) == read_lists(file)
+
+
+def test_rows_typed_under_a_table_are_seen_in_the_payload(demo_master):
+    """A row typed under a table (a workbook last saved by LibreOffice) is found from the
+    payload, as the file back end finds it."""
+    raw = FileStore(demo_master).read_raw(S.RISKS.table)
+    below = raw.first_row + len(raw.rows) + 1
+    write_workbook(demo_master, cells={"Risks": {f"B{below}": "A risk typed below"}},
+                   backup=False)
+    in_excel, file = live.LiveStore(remote_book(demo_master)), FileStore(demo_master)
+    assert in_excel.rows_below(in_excel.read_raw(S.RISKS.table)) == [below]
+    assert file.rows_below(file.read_raw(S.RISKS.table)) == [below]
