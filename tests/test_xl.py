@@ -529,3 +529,37 @@ def test_rows_typed_under_a_table_are_seen_in_the_payload(demo_master):
     in_excel, file = live.LiveStore(remote_book(demo_master)), FileStore(demo_master)
     assert in_excel.rows_below(in_excel.read_raw(S.RISKS.table)) == [below]
     assert file.rows_below(file.read_raw(S.RISKS.table)) == [below]
+
+
+def test_a_book_made_before_the_returns_tracker_gets_its_sheet_when_returns_are_issued(
+        demo_master, tmp_path):
+    """A workbook made before qa_xl 0.2 has no Returns sheet: issuing adds it after the last
+    sheet, with its words, header and table, and the tracker rows in one write."""
+    import xlwings.pro._xlremote as remote
+
+    from xl_remote import payload
+
+    _set_config(demo_master, "returns_folder", str(tmp_path / "issued"))
+    data = payload(demo_master, "QA_Master.xlsx")
+    data["sheets"] = [s for s in data["sheets"] if s["name"] != S.RETURNS_TRACKER.sheet]
+    remote.get_range_api.cache_clear()
+    book = xw.Book(json=data)
+    last = len(data["sheets"]) - 1
+
+    outcome = xl.issue_returns(book)
+
+    assert outcome["result"] != "error", outcome
+    done = actions(book)
+    assert [(a["func"], a["args"]) for a in done if a["func"] == "addSheet"] == [
+        ("addSheet", [last + 1, S.RETURNS_TRACKER.sheet])]
+    position = last + 1
+    on_it = [a for a in done if a["sheet_position"] == position]
+    assert [a["func"] for a in on_it] == ["setValues", "setValues", "addTable", "resizeTable",
+                                          "setValues"]
+    words, header, _, _, rows = on_it
+    assert words["values"] == [[S.RETURNS_TRACKER.title], [S.RETURNS_TRACKER.intro], [""]]
+    assert header["values"] == [S.RETURNS_TRACKER.names] and header["start_row"] == 2
+    issued = sorted(p.name for p in (tmp_path / "issued").iterdir())
+    assert len(rows["values"]) == len(issued) and rows["start_row"] == 3
+    assert sorted(Path(r[S.RETURNS_TRACKER.names.index("file")]).name
+                  for r in rows["values"]) == issued
