@@ -115,7 +115,8 @@ DERIVED_WRITES = 5  # next_due and due_status, score and due_status, due_status:
 
 
 def bounded(book: xw.Book, tables: int, extra: int = 0) -> None:
-    """At most three calls per table written, one for the status and ``extra`` more."""
+    """At most three writes per table written, one for the status and ``extra`` more (the
+    actions Excel replays; every call, reads included, is counted in test_xl_calls.py)."""
     assert len(actions(book)) <= 3 * tables + 1 + extra, [a["func"] for a in actions(book)]
 
 

@@ -5,9 +5,10 @@ here. The function takes the calling book (``book=None`` → ``xw.Book.caller()`
 :class:`~qa_xl.excel.live.LiveStore` — the live-Excel twin of
 :class:`~qa_xl.workbook.filestore.FileStore` — and hands it to
 the library. Every call to Excel is a round trip (a COM or AppleScript call on the desktop, an
-action for Office.js), so the store reads each table in one range read and writes each result
-table in one range write; it never loops over cells. A user's mistake (:class:`QaXlError`)
-becomes the Start sheet's status and a message box, never a traceback.
+action for Office.js), so the store reads the whole book in one go and writes each result
+table in one range write; it never loops over cells (``tests/test_xl_calls.py`` counts every
+call). A user's mistake (:class:`QaXlError`) becomes the Start sheet's status and a message
+box, never a traceback.
 
 The worksheet functions (``=QA_RAG(...)`` …) are in :mod:`qa_xl.excel.udfs`. The buttons' VBA
 calls this module by its old name, ``qa_xl.xl``, which re-exports it.
