@@ -5,9 +5,10 @@ here. The function takes the calling book (``book=None`` → ``xw.Book.caller()`
 :class:`~qa_xl.excel.live.LiveStore` — the live-Excel twin of
 :class:`~qa_xl.workbook.filestore.FileStore` — and hands it to
 the library. Every call to Excel is a round trip (a COM or AppleScript call on the desktop, an
-action for Office.js), so the store reads each table in one range read and writes each result
-table in one range write; it never loops over cells. A user's mistake (:class:`QaXlError`)
-becomes the Start sheet's status and a message box, never a traceback.
+action for Office.js), so the store reads the whole book in one go and writes each result
+table in one range write; it never loops over cells (``tests/test_xl_calls.py`` counts every
+call). A user's mistake (:class:`QaXlError`) becomes the Start sheet's status and a message
+box, never a traceback.
 
 The worksheet functions (``=QA_RAG(...)`` …) are in :mod:`qa_xl.excel.udfs`. The buttons' VBA
 calls this module by its old name, ``qa_xl.xl``, which re-exports it.
@@ -26,6 +27,7 @@ import xlwings as xw
 
 from qa_xl.core.errors import DataError, QaXlError
 from qa_xl.core.periods import Period, PeriodError
+from qa_xl.core.words import plural
 from qa_xl.excel.live import CELL, FILLS, LiveStore
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.build import DERIVED_GREY
@@ -210,8 +212,32 @@ def returns_in_folder(store: LiveStore) -> list[Path]:
                   if not p.name.startswith(("~$", ".~lock")) and p != own)
 
 
+def chase_returns(book: xw.Book | None = None) -> dict[str, str]:
+    """The Chase returns button: a reminder drafted for every return of the current period
+    that is missing or was refused — an ``.eml`` beside the workbook (``reminders/<period>``)
+    for the officer to open, check and send — and each recorded in the returns tracker. It
+    never sends: sending is ``qa-xl returns chase --send``, run on purpose."""
+    from qa_xl.collect.chase import chase_returns as run
+
+    def job(store: LiveStore) -> tuple[str, str]:
+        report = run(store, send=False)
+        drafted = [r for r in report.reminders if r.draft]
+        unable = [r for r in report.reminders if r.problem]
+        if unable:  # a partner without an address is said, not skipped silently
+            store.book.app.alert("\n".join(report.lines())[:1500],
+                                 title="qa_xl: Chase returns", mode="info")
+        if not report.reminders:
+            return report.lines()[0], ""
+        left = f"; {plural(len(unable), 'partner')} without an e-mail address" if unable else ""
+        return (f"{plural(len(drafted), 'reminder')} drafted for {report.period}{left}",
+                str(report.folder or ""))
+
+    return _run(book, "Chase returns", job)
+
+
 def build_pack(book: xw.Book | None = None) -> dict[str, str]:
-    """The Build pack button: the Q&PC pack for the current period, saved as Word."""
+    """The Build committee pack button: the committee's pack for the current period, saved as
+    Word."""
     from qa_xl.papers import build_pack as run
 
     return _run(book, "Build pack", lambda store: _paper(run(store)))

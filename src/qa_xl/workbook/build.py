@@ -459,7 +459,7 @@ def _macros(book: xlsxwriter.Workbook, start: Any, fmt: Formats, config: Config)
     start.write_string(BUTTON_ROW, BUTTON_COLUMN, "Buttons", fmt.label)
     for i, button in enumerate(BUTTONS):
         start.insert_button(BUTTON_ROW + 1 + 2 * i, BUTTON_COLUMN, {
-            "macro": button.sub, "caption": button.caption.format(**config.names),
+            "macro": button.sub, "caption": button.label(config.names),
             "width": 200, "height": 30})
 
 
