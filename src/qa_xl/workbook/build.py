@@ -472,8 +472,14 @@ STEPS_TEXT = (
     "3. Validate: every problem is listed on the Validation sheet with its sheet and cell.",
     "4. Roll up: the Rollup sheet consolidates every indicator and rates it Green/Amber/Red.",
     "5. Build the {committee_short} pack and the {board} report (Word papers, saved beside "
-    "this workbook).",
+    "this workbook, or in files_folder on the Config sheet).",
 )
+# Which buttons belong to which way of running them (README "In Excel", "In Excel without Python").
+PATHS_TEXT = (
+    "Buttons: with Python on this computer, the buttons to the right (QA_Master.xlsm). "
+    "Without Python, the same six in the xlwings Lite pane (Home > xlwings Lite): Validate, "
+    "Roll up, Issue returns, Import returns, Build pack, Build Board report; set files_folder "
+    "on the Config sheet first.")
 
 
 def _start_sheet(ws: Any, fmt: Formats, config: Config,
@@ -488,6 +494,7 @@ def _start_sheet(ws: Any, fmt: Formats, config: Config,
     ws.write_string(3, 1, "What to do", fmt.label)
     for i, line in enumerate(STEPS_TEXT):
         ws.write_string(4 + i, 1, line.format(**config.names))
+    ws.write_string(4 + len(STEPS_TEXT) + 1, 1, PATHS_TEXT)  # row 11, above "Last run"
     ws.write_string(11, 1, "Last run", fmt.label)
     labels = {"action": "Action", "ran_at": "When", "result": "Result", "output": "Saved to"}
     for key, cell in STATUS_CELLS.items():
