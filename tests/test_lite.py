@@ -235,9 +235,79 @@ def test_what_lite_installs_is_what_pyodide_has_or_pure_python():
               if Requirement(r).marker is None or Requirement(r).marker.evaluate(env)}
     assert not wanted & {"python-calamine", "typer", "rich", "xlwings", "keyring", "ms-ovba",
                          "ms-ovba-compression", "ms-ovba-crypto"}
-    lines = (MAIN.parent / "requirements.txt").read_text().splitlines()
+    lines = [line.partition("#")[0].strip()
+             for line in (MAIN.parent / "requirements.txt").read_text().splitlines()]
     listed = {Requirement(line).name.lower() for line in lines
-              if line.strip() and not line.startswith(("#", "https://"))}
+              if line and not line.startswith("https://")}
+    assert {"xlwings", "python-dotenv", "pyodide-http", "black"} <= listed  # Lite's own
     assert wanted <= listed, wanted - listed
     assert [line for line in lines if line.startswith("https://")] == [
         f"https://YOUR-SERVER/qa_xl-{project['version']}-py3-none-any.whl"]
+
+
+# ---------------------------------------------------------------- the workbook carries them
+
+def test_qa_xl_new_lite_writes_a_macro_free_master_with_the_scripts_in_it(tmp_path):
+    import zipfile
+
+    from lxml import etree
+
+    from qa_xl.workbook import lite
+    from qa_xl.workbook.xlsxparts import write_workbook
+
+    path = tmp_path / "QA_Master.xlsx"
+    done = subprocess.run([sys.executable, "-m", "qa_xl.cli", "new", "--lite", str(path)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    # What Lite's editor will show: the two files, character for character.
+    assert lite.lite_files(path) == {
+        "main.py": MAIN.read_text(encoding="utf-8"),
+        "requirements.txt": (MAIN.parent / "requirements.txt").read_text(encoding="utf-8")}
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        assert not any("vba" in n.lower() for n in names)  # no macros
+        types = etree.fromstring(z.read("[Content_Types].xml"))
+        overrides = {o.get("PartName"): o.get("ContentType") for o in types}
+        assert overrides["/xl/webextensions/webextension1.xml"] == (
+            "application/vnd.ms-office.webextension+xml")
+        rels = etree.fromstring(z.read("_rels/.rels"))
+        assert [r.get("Target") for r in rels if r.get("Type") == lite.TASKPANES_REL] == [
+            lite.TASKPANES]
+        assert len({r.get("Id") for r in rels}) == len(rels)
+        ext = etree.fromstring(z.read(lite.WEBEXT))
+        ids = [r.get("id").upper() for r in ext.iter(f"{{{lite.WE}}}reference")]
+        assert ids == [lite.STORE_ID, lite.STORE_ID]
+    # Excel's other readers open it, and a headless job keeps Lite's parts byte for byte.
+    book = openpyxl_load(path)
+    assert "Start" in book.sheetnames
+    before = {n: zipfile.ZipFile(path).read(n) for n in names if "webextension" in n}
+    write_workbook(path, cells={"Start": {"C14": "x"}}, backup=False)
+    with zipfile.ZipFile(path) as z:
+        assert {n: z.read(n) for n in before} == before
+    assert lite.lite_files(path)["main.py"] == MAIN.read_text(encoding="utf-8")
+
+
+def openpyxl_load(path: Path):
+    import openpyxl
+
+    return openpyxl.load_workbook(path)
+
+
+def test_lite_wants_an_xlsx(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "qa_xl.cli", "new", "--lite",
+                           str(tmp_path / "QA_Master.xlsm")], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 2 and "xlsx" in done.stdout + done.stderr
+    assert not (tmp_path / "QA_Master.xlsm").exists()
+
+
+def test_libreoffice_opens_the_lite_master(tmp_path):
+    import openpyxl
+
+    from libreoffice import convert
+    from qa_xl.framework import load_config
+    from qa_xl.workbook.build import new
+
+    path = new(tmp_path / "QA_Master.xlsx", load_config(), lite=True)
+    out = convert(path, "xlsx", tmp_path / "lo")
+    assert "Start" in openpyxl.load_workbook(out).sheetnames

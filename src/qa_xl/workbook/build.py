@@ -92,12 +92,14 @@ def _formats(book: xlsxwriter.Workbook) -> Formats:
 
 def new(path: str | Path, config: Config | None = None, *, force: bool = False,
         data: dict[str, pd.DataFrame] | None = None, secret: str | None = None,
-        workbook_id: str | None = None) -> Path:
+        workbook_id: str | None = None, lite: bool = False) -> Path:
     """Write a new master workbook; refuse to overwrite an existing one unless ``force``.
 
     ``data`` gives starting rows per table name (the demo uses it); without it the workbook
     starts with the configuration's partners, indicators, QA programme and content areas.
-    An ``.xlsm`` path also gets the VBA project and the buttons (:mod:`qa_xl.workbook.vba`).
+    An ``.xlsm`` path also gets the VBA project and the buttons (:mod:`qa_xl.workbook.vba`);
+    ``lite`` (an ``.xlsx`` only) puts the buttons' xlwings Lite scripts in the workbook
+    instead (:mod:`qa_xl.workbook.lite`), for Excel without Python.
     """
     from qa_xl.framework import load_config
 
@@ -108,6 +110,9 @@ def new(path: str | Path, config: Config | None = None, *, force: bool = False,
             "qa-xl new writes an .xlsm (with the buttons) or .xlsx workbook, not "
             f"{path.suffix or 'a file with no ending'}",
             file=path, action="name the file ….xlsm, or ….xlsx for a workbook without macros")
+    if lite and path.suffix.lower() != ".xlsx":
+        raise UnusableInput("a workbook for xlwings Lite has no macros: it is an .xlsx",
+                            file=path, action="name the file ….xlsx with --lite")
     if path.exists() and not force:
         raise UnusableInput("the file already exists", file=path,
                             action="choose another name, or add --force to replace it")
@@ -132,6 +137,10 @@ def new(path: str | Path, config: Config | None = None, *, force: bool = False,
         try:
             _write_book(Path(tmp), config, data or {}, secret or secrets.token_hex(32),
                         workbook_id or str(uuid.uuid4()), macros=path.suffix.lower() == ".xlsm")
+            if lite:
+                from qa_xl.workbook.lite import add_lite
+
+                Path(tmp).write_bytes(add_lite(Path(tmp).read_bytes()))
             make_shareable(tmp)  # mkstemp makes the file private (0600)
             os.replace(tmp, target)
         except OSError as exc:
