@@ -311,3 +311,22 @@ def test_libreoffice_opens_the_lite_master(tmp_path):
     path = new(tmp_path / "QA_Master.xlsx", load_config(), lite=True)
     out = convert(path, "xlsx", tmp_path / "lo")
     assert "Start" in openpyxl.load_workbook(out).sheetnames
+
+
+def test_without_a_files_folder_a_book_with_no_folder_uses_lites_data(demo_master, tmp_path,
+                                                                     monkeypatch):
+    """Lite's book has a name, not a path: with files_folder blank the papers and returns go
+    to Lite's /data (its Import/Export list), and completed returns are imported from it."""
+    from qa_xl.excel import buttons
+
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setattr(buttons, "LITE_DATA", data)
+    monkeypatch.chdir(tmp_path)
+    outcome = xl.build_pack(remote_book(demo_master, "QA_Master.xlsx"))
+    assert Path(outcome["output"]).parent == data and Path(outcome["output"]).exists()
+    outcome = xl.issue_returns(remote_book(demo_master, "QA_Master.xlsx"))
+    assert Path(outcome["output"]).parent == data / "returns"  # returns/<period>
+    outcome = xl.import_returns(remote_book(demo_master, "QA_Master.xlsx"))
+    assert outcome["result"] == "No files chosen: nothing imported"  # none in /data itself
+    assert not list(tmp_path.glob("*.docx"))  # nothing beside the current folder
