@@ -486,9 +486,8 @@ STEPS_TEXT = (
 # Which buttons belong to which way of running them (README "In Excel", "In Excel without Python").
 PATHS_TEXT = (
     "Buttons: with Python on this computer, the buttons to the right (QA_Master.xlsm). "
-    "Without Python, the same six in the xlwings Lite pane (Home > xlwings Lite): Validate, "
-    "Roll up, Issue returns, Import returns, Build pack, Build Board report; set files_folder "
-    "on the Config sheet first.")
+    "Without Python, the same buttons are in the xlwings Lite pane (Home > xlwings Lite; a "
+    "workbook made by qa-xl new --lite); set files_folder on the Config sheet first.")
 
 
 def _start_sheet(ws: Any, fmt: Formats, config: Config,
