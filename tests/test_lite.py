@@ -279,7 +279,9 @@ def test_qa_xl_new_lite_writes_a_macro_free_master_with_the_scripts_in_it(tmp_pa
         assert ids == [lite.STORE_ID, lite.STORE_ID]
     # Excel's other readers open it, and a headless job keeps Lite's parts byte for byte.
     book = openpyxl_load(path)
-    assert "Start" in book.sheetnames
+    paths = book["Start"]["B11"].value  # the line above "Last run": which buttons are where
+    assert "QA_Master.xlsm" in paths and "xlwings Lite" in paths and "files_folder" in paths
+    assert book["Start"]["B12"].value == "Last run"
     before = {n: zipfile.ZipFile(path).read(n) for n in names if "webextension" in n}
     write_workbook(path, cells={"Start": {"C14": "x"}}, backup=False)
     with zipfile.ZipFile(path) as z:
