@@ -341,7 +341,7 @@ class _Read:
 
 def _read_file(path: Path) -> _Read:
     """The package checks and the reading of one file; a problem is kept, not raised."""
-    import python_calamine as calamine
+    from qa_xl.workbook.xlsxread import READ_ERRORS
 
     read = _Read(path)
     try:
@@ -358,7 +358,7 @@ def _read_file(path: Path) -> _Read:
         read.signed = _sign_off(path, book)
     except Refused as exc:
         read.problems, read.data_error = exc.problems, exc.data
-    except (calamine.CalamineError, ValueError, OverflowError) as exc:
+    except READ_ERRORS as exc:
         read.problems = [f"{path.name}: the workbook cannot be read ({exc}); fill in the file "
                          "you were sent, or ask the partner to save it again from Excel"]
     return read
@@ -370,14 +370,16 @@ PARALLEL_FROM = 24  # files: below this a second process costs more than it save
 def _start_reading(paths: list[Path]) -> Callable[[], list[_Read]]:
     """Start reading every file, in a worker process on the other core where there are
     enough of them (fork: the worker has the modules already), and return the function that
-    waits for the results; elsewhere, or when a pool cannot start, read in this process."""
-    import multiprocessing
-
-    if len(paths) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and (
-            "fork" in multiprocessing.get_all_start_methods()):
+    waits for the results; elsewhere, or when a pool cannot start, read in this process
+    (Pyodide in xlwings Lite has no os.fork, and its multiprocessing cannot start one)."""
+    pool = None
+    if len(paths) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
         try:
-            pool = multiprocessing.get_context("fork").Pool(1)
-        except OSError:
+            import multiprocessing
+
+            if "fork" in multiprocessing.get_all_start_methods():
+                pool = multiprocessing.get_context("fork").Pool(1)
+        except (OSError, ImportError, NotImplementedError, RuntimeError, ValueError):
             pool = None
         if pool is not None:
             # The worker reads three quarters while this process reads the master, then the

@@ -110,13 +110,13 @@ def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path
 
 def _started(path: Path) -> str:
     """Why an existing return must not be replaced ("" when it is an unfilled return)."""
-    import python_calamine as calamine
+    from qa_xl.workbook.xlsxread import READ_ERRORS, open_path
 
     if path.with_name(f"~${path.name}").exists() or path.with_name(
             f".~lock.{path.name}#").exists():
         return "it is open in Excel or LibreOffice"
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+        book = open_path(path)
         if ABOUT_SHEET not in book.sheet_names or S.ISSUED_RETURN.table not in book.table_names:
             return "it is not a return issued by qa_xl"
         table = book.get_table_by_name(S.ISSUED_RETURN.table)
@@ -125,7 +125,7 @@ def _started(path: Path) -> str:
                   and c.name in header]
         rows = table.to_python() if table.height else []
         sheet = book.get_sheet_by_name(S.ISSUED_RETURN.sheet).to_python(skip_empty_area=False)
-    except (calamine.CalamineError, OSError, ValueError) as exc:
+    except (*READ_ERRORS, OSError) as exc:
         return f"it cannot be read ({exc})"
     typed = any(row[i] not in (None, "") for row in rows for i in inputs if i < len(row))
     signed = any(r < len(sheet) and len(sheet[r]) > 1 and sheet[r][1] not in (None, "")

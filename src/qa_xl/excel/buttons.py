@@ -125,11 +125,34 @@ def _current_period(store: LiveStore) -> str:
                         "quarter such as 2026-27 Q2") from exc
 
 
+LITE_DATA = Path("/data")  # xlwings Lite's Import/Export folder, where there is no local one
+
+
+def files_folder(store: LiveStore) -> Path:
+    """Where the buttons read and write files: tblConfig's files_folder.
+
+    Blank means beside the workbook when it is a file on this computer (the desktop path);
+    a workbook with no folder of its own (xlwings Lite, a workbook on OneDrive) uses Lite's
+    ``/data`` folder when there is one, else the current folder. In xlwings Lite on Windows
+    desktop the setting names a folder mounted through Lite's Local Folders; elsewhere files go
+    in and out through ``/data`` (Import/Export). A relative setting is taken from the
+    workbook's folder."""
+    setting = str(read_settings(store).get("files_folder") or "").strip()
+    own = store.path.parent if hasattr(store, "path") else None
+    if setting:
+        path = Path(setting).expanduser()
+        return path if path.is_absolute() else (own or Path.cwd()) / path
+    if own is not None:
+        return own
+    return LITE_DATA if LITE_DATA.is_dir() else Path.cwd()
+
+
 def _folder(store: LiveStore) -> Path:
-    """tblConfig's returns_folder; blank (or relative) means beside the workbook."""
-    setting = read_settings(store).get("returns_folder")
-    base = store.path.parent if hasattr(store, "path") else Path.cwd()
-    return base / str(setting).strip() if setting and str(setting).strip() else base
+    """tblConfig's returns_folder, taken from the files folder when relative; blank means the
+    files folder itself."""
+    setting = str(read_settings(store).get("returns_folder") or "").strip()
+    base = files_folder(store)
+    return base / setting if setting else base
 
 
 def issue_returns(book: xw.Book | None = None) -> dict[str, str]:
@@ -138,8 +161,9 @@ def issue_returns(book: xw.Book | None = None) -> dict[str, str]:
 
     def job(store: LiveStore) -> tuple[str, str]:
         period = _current_period(store)
-        setting = read_settings(store).get("returns_folder")
-        out_dir = _folder(store) if setting and str(setting).strip() else None
+        setting = str(read_settings(store).get("returns_folder") or "").strip()
+        out_dir = (_folder(store) if setting else
+                   files_folder(store) / "returns" / Period.parse(period).file_part)
         files = run(store, period, out_dir=out_dir)
         first = [*files, *(path for path, _ in files.skipped)]
         where = str(first[0].parent) if first else ""
@@ -240,14 +264,15 @@ def build_pack(book: xw.Book | None = None) -> dict[str, str]:
     Word."""
     from qa_xl.papers import build_pack as run
 
-    return _run(book, "Build pack", lambda store: _paper(run(store)))
+    return _run(book, "Build pack", lambda store: _paper(run(store, folder=files_folder(store))))
 
 
 def build_board_report(book: xw.Book | None = None) -> dict[str, str]:
     """The Build Board report button: the half-yearly Board performance report."""
     from qa_xl.papers import build_board_report as run
 
-    return _run(book, "Build Board report", lambda store: _paper(run(store)))
+    return _run(book, "Build Board report",
+                lambda store: _paper(run(store, folder=files_folder(store))))
 
 
 def _paper(path: Path) -> tuple[str, str]:

@@ -6,8 +6,8 @@ their data change), the words are drawn with Pillow onto the rendered figure (in
 3.11 text was three quarters of an SPC chart's time), and the whole batch is drawn by a worker
 process that imports matplotlib while the main process is still reading the workbook
 (:func:`warm_up`, :func:`start`), so the charts are ready by the time the document has been
-rendered. Where ``fork`` is not available (Windows, where the Excel buttons run) the charts
-are drawn in-process: slower, never wrong.
+rendered. Where ``fork`` is not available (Windows, where the Excel buttons run; Pyodide in xlwings
+Lite) or a worker cannot start, the charts are drawn in-process: slower, never wrong.
 
 What each chart says — its spec, alt text and title — is in :mod:`qa_xl.papers.charts`.
 matplotlib is imported only when the first chart is drawn.
@@ -648,7 +648,10 @@ def _warm() -> None:
 
 
 def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and os.cpu_count() not in (None, 1)
+    """A forked worker can help: not on Windows, a single core, or Pyodide (xlwings Lite),
+    which has no os.fork."""
+    return (hasattr(os, "fork") and "fork" in multiprocessing.get_all_start_methods()
+            and os.cpu_count() not in (None, 1))
 
 
 def warm_up(workers: int = 1) -> None:
@@ -662,7 +665,10 @@ def warm_up(workers: int = 1) -> None:
     global _POOL
     workers = int(os.environ.get("QA_XL_CHART_WORKERS", workers))
     if _POOL is None and workers > 0 and _can_fork():
-        _POOL = multiprocessing.get_context("fork").Pool(workers, initializer=_warm)
+        try:
+            _POOL = multiprocessing.get_context("fork").Pool(workers, initializer=_warm)
+        except (OSError, NotImplementedError, RuntimeError):  # no process can start here:
+            _POOL = None  # the charts are drawn in this process
 
 
 def shut_down() -> None:
