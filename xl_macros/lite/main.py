@@ -8,12 +8,8 @@ through RunPython (module qa_xl.xl): what a button does is written once, in qa_x
 to the same tables and the Start sheet's status cells; files (returns, papers) go to the
 folder named by files_folder on the Config sheet (README, "In Excel without Python").
 
-A new button is two lines: the function in qa_xl.xl, and here
-
-    @script
-    def chase_returns(book: xw.Book):
-        \"\"\"Draft a reminder for each return not received.\"\"\"
-        _done(xl.chase_returns(book))
+A new button is two lines: the function in qa_xl.xl, and here a function decorated with
+@script that hands the book to it (as chase_returns below).
 """
 
 import xlwings as xw
@@ -61,3 +57,10 @@ def build_pack(book: xw.Book):
 def build_board_report(book: xw.Book):
     """Write the half-yearly Board report (Word) into the files folder."""
     _done(xl.build_board_report(book))
+
+
+@script
+def chase_returns(book: xw.Book):
+    """Draft a reminder (.eml) for every return missing or refused, into the files folder;
+    nothing is sent from a button."""
+    _done(xl.chase_returns(book))

@@ -238,13 +238,13 @@ def returns_in_folder(store: LiveStore) -> list[Path]:
 
 def chase_returns(book: xw.Book | None = None) -> dict[str, str]:
     """The Chase returns button: a reminder drafted for every return of the current period
-    that is missing or was refused — an ``.eml`` beside the workbook (``reminders/<period>``)
+    that is missing or was refused — an ``.eml`` in the files folder (``reminders/<period>``)
     for the officer to open, check and send — and each recorded in the returns tracker. It
     never sends: sending is ``qa-xl returns chase --send``, run on purpose."""
     from qa_xl.collect.chase import chase_returns as run
 
     def job(store: LiveStore) -> tuple[str, str]:
-        report = run(store, send=False)
+        report = run(store, send=False, base=files_folder(store))
         drafted = [r for r in report.reminders if r.draft]
         unable = [r for r in report.reminders if r.problem]
         if unable:  # a partner without an address is said, not skipped silently
