@@ -44,9 +44,12 @@ class WorkbookBusy(UnusableInput):
 
 
 def lock_path(workbook: str | Path) -> Path:
-    """The lock file of a workbook: beside the file the officer named (a shared drive's link
-    and its target share one name, so two officers using either meet at the same lock)."""
+    """The lock file of a workbook: beside the real file, behind any symbolic links, so two
+    officers reaching one workbook by two paths (a shared drive's link and its target, two
+    links) meet at the same lock."""
     path = Path(workbook)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     return path.with_name(path.name + LOCK_SUFFIX)
 
 
