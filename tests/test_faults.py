@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -32,7 +33,7 @@ from qa_xl.core.errors import UnusableInput
 from qa_xl.core.faults import SAVE_POINTS
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.filestore import FileStore
-from qa_xl.workbook.lock import WorkbookBusy, lock_path, master_lock
+from qa_xl.workbook.lock import WorkbookBusy, is_held, lock_path, master_lock
 from qa_xl.workbook.store import read_returns, read_table
 from qa_xl.workbook.xlsxparts import temp_prefix, write_workbook
 from test_integrity import edit_return, filled
@@ -141,6 +142,39 @@ def test_two_paths_to_one_workbook_share_one_lock(master, tmp_path):
         assert real.read_bytes() == before
     finally:
         holder.release()
+
+
+def test_one_job_asking_by_two_paths_holds_the_lock_once(master, tmp_path):
+    """Re-entrant however the path is spelt (a linked folder): no job waits for itself."""
+    linked = tmp_path / "linked-folder"
+    linked.symlink_to(master.parent, target_is_directory=True)
+    with master_lock(master, "Import returns", wait=0, say=None), master_lock(
+            linked / master.name, "Roll up", wait=0, say=None):
+        assert is_held(linked / master.name) and is_held(master)
+    assert not is_held(master)
+
+
+def test_another_thread_waits_for_the_lock_like_another_process(master):
+    """Two button presses served by two threads of one process: the second waits its turn
+    instead of taking the first's lock as its own."""
+    outcome: list[BaseException | None] = []
+
+    def second_press() -> None:
+        try:
+            with master_lock(master, "Roll up", wait=0, say=None):
+                outcome.append(None)
+        except WorkbookBusy as exc:
+            outcome.append(exc)
+
+    with master_lock(master, "Import returns", wait=0, say=None):
+        worker = threading.Thread(target=second_press)
+        worker.start()
+        worker.join()
+    assert isinstance(outcome[0], WorkbookBusy)
+    worker = threading.Thread(target=second_press)  # and takes it once the first is done
+    worker.start()
+    worker.join()
+    assert outcome[1] is None
 
 
 # ------------------------------------------- E: a write without the lock waits its turn
