@@ -390,6 +390,7 @@ def test_a_full_disk_on_a_real_small_drive(master, returns, tmp_path):
         code, text = qa("returns", "import", on_drive, returns["police"],
                         preexec=None if mounted else _file_size_limit(len(before) // 2))
         assert code == 2 and "Internal error" not in text and "QA_Master.xlsx" in text, text
+        assert ("disk is full" if mounted else "larger than this system allows") in text, text
         assert on_drive.read_bytes() == before and leftovers(on_drive) == []
     finally:
         if mounted:
@@ -508,3 +509,20 @@ def test_side_file_lines_that_are_not_rows_never_crash(master, returns):
     assert report.exit_code == 0
     log = log_of(master)
     assert len(log) == 1 + 4 and log["result"].str.startswith("Refused").sum() == 4
+
+
+def test_refusals_through_a_link_reach_the_log_of_the_real_file(master, returns, tmp_path):
+    """The record of refused attempts lives beside the real workbook, like its lock: a
+    refusal made through a shared drive's link is logged by the next import made either way."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    real = shared / "QA_Master.xlsx"
+    shutil.move(master, real)
+    link = tmp_path / "elsewhere" / "QA_Master.xlsx"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    bad = _a_refusal(returns, tmp_path)
+    assert import_returns(link, [bad]).exit_code in (1, 2)
+    assert _pending(real).exists() and not _pending(link).exists()
+    assert import_returns(real, [returns["police"]]).exit_code == 0
+    assert (log_of(real)["file_name"] == bad.name).sum() == 1

@@ -300,8 +300,13 @@ def _log_row(result: FileResult, when: dt.datetime) -> list[Any]:
 
 
 def _pending_path(store: Store) -> Path | None:
+    """The side file of refused attempts: beside the real workbook (behind any link), as
+    its lock is, so every path to one workbook keeps one record."""
     path = getattr(store, "path", None)
-    return None if path is None else path.with_name(f"{path.stem}.refused-imports.jsonl")
+    if path is None:
+        return None
+    path = Path(os.path.realpath(path))
+    return path.with_name(f"{path.stem}.refused-imports.jsonl")
 
 
 def _append_pending(path: Path, rows: list[list[Any]]) -> None:
