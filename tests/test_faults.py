@@ -334,17 +334,21 @@ def test_kill_at_each_save_point_leaves_old_or_new_never_a_mix(master, returns, 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point", ["temp-written", "replaced"])
-def test_kill_during_a_rollup_leaves_old_or_new(demo_master, point):
+@pytest.mark.parametrize(("command", "table"), [(("rollup",), S.ROLLUP),
+                                                (("validate", "--write"), S.VALIDATION)])
+def test_kill_during_a_rollup_or_validate_leaves_old_or_new(demo_master, point, command,
+                                                             table):
     before = demo_master.read_bytes()
-    code, _ = qa("rollup", demo_master, QA_XL_FAULT=point)
+    code, _ = qa(*command, demo_master, QA_XL_FAULT=point)
     assert code == -signal.SIGKILL
     if point in BEFORE_REPLACE:
         assert demo_master.read_bytes() == before
     else:
         with zipfile.ZipFile(demo_master) as z:
             assert z.testzip() is None
-        assert not read_table(FileStore(demo_master), S.ROLLUP).df.empty
-    code, text = qa("rollup", demo_master)
+        assert demo_master.read_bytes() != before  # the new version, whole and readable
+        read_table(FileStore(demo_master), table)
+    code, text = qa(*command, demo_master)
     assert code in (0, 1) and "Internal error" not in text, text
     assert leftovers(demo_master) == []
 

@@ -158,6 +158,6 @@ class Imports(RuleBasedStateMachine):
 def test_the_master_always_holds_what_the_model_says(_master_template, tmp_path):
     Imports.template, Imports.base = _master_template, tmp_path
     run_state_machine_as_test(Imports, settings=settings(
-        max_examples=5, stateful_step_count=8, deadline=None, derandomize=True,
+        max_examples=4, stateful_step_count=6, deadline=None, derandomize=True,
         phases=[Phase.explicit, Phase.generate],  # a failure prints its steps; no long shrink
         suppress_health_check=list(HealthCheck)))
