@@ -258,20 +258,35 @@ def test_a_backup_that_cannot_be_written_names_the_workbook(master, capsys):
 # ---------------------------------------------- concurrent writers: real processes
 
 @pytest.mark.slow
-def test_concurrent_imports_rollup_and_validate_lose_and_double_nothing(master, returns):
-    """Four imports, a roll-up and a validate --write at once on one master: each waits for
-    the lock (saying so) and, at the end, every return's rows are there exactly once and every
-    import is logged once."""
-    procs = [start("returns", "import", master, path, QA_XL_LOCK_WAIT="600")
-             for path in returns.values()]
-    procs += [start("rollup", master, QA_XL_LOCK_WAIT="600"),
-              start("validate", master, "--write", QA_XL_LOCK_WAIT="600")]
-    outs = [(p.wait(timeout=600), p.communicate()[0]) for p in procs]
+def test_concurrent_imports_rollup_and_validate_lose_and_double_nothing(master, returns,
+                                                                         tmp_path):
+    """Four imports, a roll-up and a validate --write at once on one master. A holder keeps
+    the lock until every one of them says it is waiting — so they really do contend, however
+    the machine schedules them — then lets go: each takes its turn and, at the end, every
+    return's rows are there exactly once and every import is logged once."""
+    holder = Holder(master)
+    commands = [("returns", "import", master, path) for path in returns.values()]
+    commands += [("rollup", master), ("validate", master, "--write")]
+    procs = []
+    try:
+        for i, command in enumerate(commands):
+            out = (tmp_path / f"out{i}.txt").open("w")
+            procs.append((subprocess.Popen(
+                [sys.executable, "-m", "qa_xl.cli", *map(str, command)], stdout=out,
+                stderr=subprocess.STDOUT, text=True, env=_env(QA_XL_LOCK_WAIT="600")),
+                tmp_path / f"out{i}.txt"))
+            out.close()
+        for proc, out in procs:  # each one waiting for the lock: an event, not a time
+            while "Waiting for the workbook" not in out.read_text(encoding="utf-8"):
+                assert proc.poll() is None, out.read_text(encoding="utf-8")
+                time.sleep(0.05)
+    finally:
+        holder.release()
+    outs = [(proc.wait(timeout=600), out.read_text(encoding="utf-8")) for proc, out in procs]
     for code, out in outs[:len(returns)]:
         assert code == 0 and "Accepted" in out, out
     for code, out in outs[len(returns):]:
         assert code in (0, 1) and "Internal error" not in out, out
-    assert any("Waiting for the workbook" in out for _, out in outs)
     assert_each_once(master, returns)
     log = log_of(master)
     assert sorted(log["file_name"]) == sorted(p.name for p in returns.values())
