@@ -492,10 +492,14 @@ def test_a_refusal_is_logged_once_across_a_killed_save(master, returns, tmp_path
     assert code == -signal.SIGKILL
     if point == "temp-written":  # set aside before the save; the master as it was
         assert master.read_bytes() == before and not _pending(master).exists()
+    again = tmp_path / "education_doctored_again.xlsx"  # refused meanwhile: a new side file
+    shutil.copyfile(bad, again)
+    assert import_returns(master, [again]).exit_code in (1, 2)
     code, text = qa("returns", "import", master, returns["health_rwt"])
     assert code == 0, text
     log = log_of(master)
     assert (log["file_name"] == bad.name).sum() == 1, log
+    assert (log["file_name"] == again.name).sum() == 1, log
     assert not list(master.parent.glob("*.refused-imports*"))
 
 
