@@ -41,7 +41,7 @@ from qa_xl.collect.master import (
 )
 from qa_xl.collect.package import Refused, check_package, metadata, read_book, read_bytes
 from qa_xl.collect.tracker import after_import
-from qa_xl.core.errors import UnusableInput
+from qa_xl.core.errors import UnusableInput, os_problem
 from qa_xl.core.periods import Period, PeriodError
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.checks import refuse_errors
@@ -144,7 +144,8 @@ def import_returns(workbook: str | Path | Store, files: Iterable[str | Path], *,
             _append_pending(pending, attempts)
             report.pending_log = pending
             return report
-        earlier = _read_pending(pending)
+        saving = _set_aside(pending)  # a kill during the save cannot log these twice
+        earlier = _not_logged(_read_pending(saving) + _read_pending(pending), log)
         rows = _replaced_rows(master, accepted)
         rows[S.IMPORT_LOG.table] = RowsWrite([], pd.DataFrame(earlier + attempts,
                                                               columns=S.IMPORT_LOG.names))
@@ -154,8 +155,9 @@ def import_returns(workbook: str | Path | Store, files: Iterable[str | Path], *,
                     status_cells("Import returns",
                                  f"{len(accepted)} of {len(results)} returns imported"),
                     rows=rows)
-        if pending is not None and pending.exists():
-            pending.unlink()
+        for done in (saving, pending):  # now in tblImportLog
+            if done is not None:
+                done.unlink(missing_ok=True)
         report.written = True
     return report
 
@@ -298,29 +300,110 @@ def _log_row(result: FileResult, when: dt.datetime) -> list[Any]:
 
 
 def _pending_path(store: Store) -> Path | None:
+    """The side file of refused attempts: beside the real workbook (behind any link), as
+    its lock is, so every path to one workbook keeps one record."""
     path = getattr(store, "path", None)
-    return None if path is None else path.with_name(f"{path.stem}.refused-imports.jsonl")
+    if path is None:
+        return None
+    path = Path(os.path.realpath(path))
+    return path.with_name(f"{path.stem}.refused-imports.jsonl")
 
 
 def _append_pending(path: Path, rows: list[list[Any]]) -> None:
-    with path.open("a", encoding="utf-8") as out:
-        for row in rows:
-            out.write(json.dumps([v.isoformat() if isinstance(v, dt.datetime) else v
-                                  for v in row]) + "\n")
+    """Add refused attempts to the side file in one write, on a line of their own (after a
+    line a killed run cut short, which would otherwise swallow the first of them)."""
+    text = "".join(json.dumps([v.isoformat() if isinstance(v, dt.datetime) else v
+                               for v in row]) + "\n" for row in rows)
+    with path.open("a+b") as out:
+        if out.tell() and (out.seek(-1, os.SEEK_END), out.read(1))[1] != b"\n":
+            text = "\n" + text
+        out.write(text.encode("utf-8"))
+
+
+def _set_aside(pending: Path | None) -> Path | None:
+    """Rename the side file before the save that moves it into tblImportLog, so refused
+    attempts logged meanwhile (none while the lock is held) or by a run killed mid-save are
+    told apart; a set-aside file a killed run left is kept and read again."""
+    if pending is None:
+        return None
+    saving = pending.with_name(pending.name.replace(".jsonl", ".saving.jsonl"))
+    if pending.exists() and not saving.exists():
+        try:
+            os.replace(pending, saving)
+        except OSError as exc:
+            raise os_problem(exc, "set aside the record of refused imports", pending) from exc
+    return saving
+
+
+def _not_logged(rows: list[list[Any]], log: pd.DataFrame) -> list[list[Any]]:
+    """The side file's attempts not yet in tblImportLog: a run killed after its save but
+    before it removed the side file has logged them already (and a file read twice, or a
+    line written twice, is logged once)."""
+    def text(v: Any) -> str:
+        return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+
+    def key(row: list[Any]) -> tuple[str, ...]:
+        try:
+            when = pd.Timestamp(row[0]).isoformat(timespec="seconds")
+        except (ValueError, TypeError):  # not a time (typed over in the log): never a match
+            when = text(row[0])
+        return when, text(row[3]), text(row[4]), text(row[6])
+    seen = {key(list(r)) for r in log[S.IMPORT_LOG.names].itertuples(index=False)} \
+        if not log.empty else set()
+    out = []
+    for row in rows:
+        if (k := key(row)) not in seen:
+            seen.add(k)
+            out.append(row)
+    return out
+
+
+_CUT_SHORT = "this record of a refused attempt was cut short when qa_xl was stopped"
 
 
 def _read_pending(path: Path | None) -> list[list[Any]]:
+    """The side file's rows, each as a log row. A line cut short by a killed run is kept as
+    far as it can be read (its result says so), never dropped and never a crash."""
     if path is None or not path.exists():
         return []
+    try:
+        text = path.read_bytes().decode("utf-8", "replace")
+        written = dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+    except OSError as exc:
+        raise os_problem(exc, "read the record of refused imports", path) from exc
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-            row[0] = dt.datetime.fromisoformat(row[0])
-            rows.append(row)
-        except (ValueError, TypeError, IndexError):
+    width = len(S.IMPORT_LOG.names)
+    for line in text.splitlines():
+        if not line.strip():
             continue
+        row, whole = _parse_line(line)
+        row = (row + [None] * width)[:width]
+        try:
+            row[0] = dt.datetime.fromisoformat(str(row[0]))
+        except ValueError:
+            row[0], whole = written, False
+        if not isinstance(row[5], int) or isinstance(row[5], bool):
+            row[5] = 0
+        row[1:5] = [None if v is None else str(v) for v in row[1:5]]
+        if not whole:
+            said = "" if row[6] is None else str(row[6])
+            row[6] = (f"{said} ({_CUT_SHORT})" if said.startswith(REFUSED) else
+                      f"{REFUSED}: {_CUT_SHORT}: {line[:300]}")[:500]
+        rows.append(row)
     return rows
+
+
+def _parse_line(line: str) -> tuple[list[Any], bool]:
+    """One side-file line as a list, and whether it was whole; a line cut short is closed
+    off as it most likely ended (mid-text, mid-number, after a comma)."""
+    for end in ("", '"]', "]", 'null]', '\\"]'):
+        try:
+            row = json.loads(line + end)
+        except ValueError:
+            continue
+        if isinstance(row, list):
+            return row, end == ""
+    return [], False
 
 
 # ------------------------------------------------------------------------- checking a file
