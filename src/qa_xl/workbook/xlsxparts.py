@@ -218,7 +218,8 @@ def _write_locked(path: Path, tables: dict[str, TableWrite] | None,
         if expect is not None and not expect.matches(target):
             raise WorkbookChanged("the workbook was saved by someone else while qa_xl was "
                                   "working on it", file=path)
-        saved = _backup(path, source) if backup else None
+        # beside the real file, as the lock is: two paths to one workbook keep one set
+        saved = _backup(target, source) if backup else None
         try:
             os.replace(tmp, target)
         except PermissionError as exc:  # Windows: Excel holds the file open
@@ -239,7 +240,7 @@ def _write_locked(path: Path, tables: dict[str, TableWrite] | None,
         tmp.unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # the save is done: tidying up must not undo it
         if saved:
-            _prune(path, keep_backups)
+            _prune(target, keep_backups)
         faults.point("pruned")
         _remove_leftovers(path, target)
     return saved
@@ -1063,7 +1064,7 @@ def _remove_leftovers(path: Path, target: Path) -> None:
 
     if not is_held(path):
         return
-    for folder, base in ((target.parent, target), (path.parent / "backups", path)):
+    for folder, base in ((target.parent, target), (target.parent / "backups", target)):
         if folder.is_dir():
             for leftover in folder.glob(f"{glob.escape(temp_prefix(base))}*{TEMP_SUFFIX}"):
                 leftover.unlink(missing_ok=True)
