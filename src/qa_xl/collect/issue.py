@@ -113,14 +113,14 @@ def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path
 
 def _started(path: Path, form: Form = RETURN) -> str:
     """Why an existing form must not be replaced ("" when it is an unfilled one)."""
-    import python_calamine as calamine
+    from qa_xl.workbook.xlsxread import READ_ERRORS, open_path
 
     schema = form.schema
     if path.with_name(f"~${path.name}").exists() or path.with_name(
             f".~lock.{path.name}#").exists():
         return "it is open in Excel or LibreOffice"
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+        book = open_path(path)
         if ABOUT_SHEET not in book.sheet_names or schema.table not in book.table_names:
             return f"it is not a {form.noun} issued by qa_xl"
         table = book.get_table_by_name(schema.table)
@@ -131,7 +131,7 @@ def _started(path: Path, form: Form = RETURN) -> str:
         sheet = book.get_sheet_by_name(schema.sheet).to_python(skip_empty_area=False)
         if form is not RETURN:  # carried-forward answers are pre-filled: compare with issue
             return _changed_since_issue(book, rows, inputs)
-    except (calamine.CalamineError, OSError, ValueError) as exc:
+    except (*READ_ERRORS, OSError) as exc:
         return f"it cannot be read ({exc})"
     typed = any(row[i] not in (None, "") for row in rows for i in inputs if i < len(row))
     signed = any(r < len(sheet) and len(sheet[r]) > 1 and sheet[r][1] not in (None, "")

@@ -249,11 +249,11 @@ def _formula_cells(root: Any) -> list[str]:
 
 
 def read_book(path: Path, data: bytes) -> Any:
-    import python_calamine as calamine
+    from qa_xl.workbook.xlsxread import open_book
 
     try:
-        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=True)
-    except Exception as exc:  # calamine raises several types for damaged packages
+        return open_book(data)  # python-calamine, or openpyxl where it is missing (Pyodide)
+    except Exception as exc:  # the readers raise several types for damaged packages
         raise Refused(f"{path.name}: the workbook cannot be read ({exc})") from exc
 
 

@@ -260,32 +260,34 @@ def _write_forms(master: AssessmentMaster, form: Form, cycle: Cycle,
                  jobs: list[tuple[Path, dict[str, Any], list[list[Any]]]]) -> None:
     """Write the forms, half of them in a worker process on the other core where there are
     enough (fork: it has the master already); a failure in either is raised here."""
-    import multiprocessing
     import os
 
     global _JOBS
-    if len(jobs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or (
-            "fork" not in multiprocessing.get_all_start_methods()):
+    pool = None
+    if len(jobs) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
+        _JOBS = (master, form, cycle, jobs)
+        try:  # Pyodide (xlwings Lite) has no fork: written here, one by one
+            import multiprocessing
+
+            if "fork" in multiprocessing.get_all_start_methods():
+                pool = multiprocessing.get_context("fork").Pool(1)
+        except (OSError, ImportError, NotImplementedError, RuntimeError, ValueError):
+            pool = None
+    if pool is None:
+        _JOBS = ()
         for path, org, rows in jobs:
             _write_form(path, master, form, org, cycle, rows)
         return
-    _JOBS = (master, form, cycle, jobs)
-    try:
-        pool = multiprocessing.get_context("fork").Pool(1)
-    except OSError:
-        pool = None
     try:
         half = len(jobs) // 2
-        pending = pool.map_async(_write_job, range(half, len(jobs))) if pool else None
-        for i in range(half if pool else len(jobs)):
+        pending = pool.map_async(_write_job, range(half, len(jobs)))
+        for i in range(half):
             _write_job(i)
-        if pending is not None:
-            pending.get()
+        pending.get()
     finally:
         _JOBS = ()
-        if pool is not None:
-            pool.close()
-            pool.join()
+        pool.close()
+        pool.join()
 
 
 def _write_job(i: int) -> None:
@@ -427,7 +429,8 @@ def import_self_assessment(workbook: str | Path | Store, form: str,
             return {}
 
         land(store, report, now, rows, status_cells(
-            f"Import {sa.title}", f"{len(accepted)} of {len(results)} forms imported"), tables)
+            f"Import {sa.title}", f"{len(accepted)} of {len(results)} forms imported"), tables,
+             log)
     return report
 
 
