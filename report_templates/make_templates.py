@@ -504,7 +504,8 @@ def _forward_plan(b: Builder, loop: str, empty: str) -> None:
 def _provenance(b: Builder) -> None:
     """Appendix: where every figure comes from, down to the partner, file and cell."""
     b.h1("Appendix: where the figures come from")
-    b.p("For every indicator, the partners' figures behind it: the cell of the master "
+    b.p("For {% if provenance_scope %}each of {{ provenance_scope }} indicators{% else %}every "
+        "indicator{% endif %}, the partners' figures behind it: the cell of the master "
         "workbook that holds each one, the return file it was imported from (its name, the "
         "first 12 characters of its sha256 fingerprint and when it was imported), who signed "
         "the return off, and the rule that combined them. qa-xl explain WORKBOOK INDICATOR "

@@ -114,3 +114,20 @@ def test_summary_cites_only_sections_the_report_has(report):
         assert name in headings or name.lower() in {h.lower() for h in headings}, name
     for foreign in ("Case-file audit", "Voice of children", "compliance", "audit MACFA"):
         assert foreign not in text
+
+
+def test_the_trail_appendix_covers_the_headline_indicators_only(report):
+    """The Board's appendix traces its headline figures (the pack and qa-xl explain trace
+    the rest): a whole trail for every indicator made the report twice its length."""
+    _, document = report
+    text = [p.text for p in document.paragraphs]
+    start = text.index("Appendix: where the figures come from")
+    traced = {t.split(",")[0] for t in text[start:]
+              if p_style(document, t) == "Heading 3"}
+    assert "Share of plans reviewed on time" in traced and "Contacts received" in traced
+    assert "Children looked after" not in traced  # not a headline: in the other appendix
+    assert "each of the headline scorecard's indicators" in text[start + 1]
+
+
+def p_style(document, text: str) -> str:
+    return next(p.style.name for p in document.paragraphs if p.text == text)

@@ -164,3 +164,31 @@ def test_text_masks_are_reused_and_bounded(monkeypatch):
     for word in ("a", "b", "c", "d"):
         drawing._text_mask(word, 7.5, False, "mt", charts.DPI)
     assert len(drawing._MASKS) <= 3
+
+
+def test_a_bar_s_figure_is_never_struck_through_by_the_target_line():
+    """68.2% under a 75% target: the figure would sit on the dashed line, so it goes inside
+    the bar in white (the yearly report's charts, looked at in the PDF)."""
+    from qa_xl.papers.charts import BarSpec
+
+    assert drawing.value_label_place(100, 20, None) == (103, "#000000", "mb")
+    assert drawing.value_label_place(100, 20, 180) == (103, "#000000", "mb")  # far above
+    assert drawing.value_label_place(100, 20, 108)[1:] == ("#FFFFFF", "mt")  # inside
+    assert drawing.value_label_place(30, 20, 38) == (41, "#000000", "mb")  # short: above it
+    near = BarSpec("Families better off", ("2024-25", "2025-26"), (0.682, 0.659), "Percentage",
+                   target=0.75)
+    far = BarSpec("Families better off", ("2024-25", "2025-26"), (0.682, 0.659), "Percentage",
+                  target=0.2)
+
+    def white_inside_bars(spec: BarSpec) -> int:
+        image = Image.open(io.BytesIO(drawing.bar_chart(spec).png)).convert("RGB")
+        blue = tuple(int(charts.OKABE_ITO["blue"][i:i + 2], 16) for i in (1, 3, 5))
+        count = 0
+        for x in range(image.width):
+            column = [image.getpixel((x, y)) for y in range(image.height)]
+            inside = [i for i, c in enumerate(column) if c == blue]
+            if inside:
+                count += sum(1 for c in column[min(inside):max(inside)] if min(c) > 240)
+        return count
+
+    assert white_inside_bars(near) > 20 and white_inside_bars(far) == 0

@@ -672,10 +672,14 @@ def test_a_master_behind_a_link_is_written_through_it(master, tmp_path, issued_r
     shutil.move(master, real)
     real.chmod(0o640)
     master.symlink_to(real)
+    beside_link = set((master.parent / "backups").glob("QA_Master.backup-*"))
     assert import_returns(master, [filled(issued_returns["police"], 1)]).exit_code == 0
     assert master.is_symlink() and master.resolve() == real
     assert oct(real.stat().st_mode & 0o777) == oct(0o640)
     assert not read_returns(FileStore(real)).df.empty
+    # one backup set per workbook, beside the real file (as its lock): not one per path to it
+    assert list((shared / "backups").glob("QA_Master.backup-*.xlsx"))
+    assert set((master.parent / "backups").glob("QA_Master.backup-*")) == beside_link
 
 
 def test_the_lock_file_says_who_holds_it(master):

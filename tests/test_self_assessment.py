@@ -1,15 +1,17 @@
 """Section 11 and Section 175/157 self-assessments: issue to every partner and school, fill
-(openpyxl, and one saved by LibreOffice), import, carry forward, actions; every bad form
+(openpyxl, and one in LibreOffice), import, carry forward, actions; every bad form
 refused with file, sheet and cell named and the master byte for byte unchanged.
 
 Real workbooks throughout: a master built by qa-xl new, forms written by qa_xl, filled with
-openpyxl, one re-saved by LibreOffice headless.
+openpyxl, one typed and saved in LibreOffice (through its API, tests/uno_fill.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -19,7 +21,7 @@ import pytest
 
 from conftest import TEST_SECRET
 from forms_fixture import SCHOOLS, schools_frame
-from libreoffice import convert
+from libreoffice import soffice
 from qa_xl.cli import main
 from qa_xl.collect.self_assessment import (
     FROM_LAST_CYCLE,
@@ -37,6 +39,7 @@ from qa_xl.workbook.build import new
 from qa_xl.workbook.filestore import FileStore
 from qa_xl.workbook.store import read_table
 
+HERE = Path(__file__).parent
 CYCLE = "2026-28"
 TODAY = dt.date(2026, 10, 15)
 SIGNED_ON = dt.date(2026, 10, 1)
@@ -79,6 +82,20 @@ def answers_for(config, form: str, seed: int) -> dict[str, dict]:
     return out
 
 
+def fill_in_libreoffice(path: Path, answers: dict[str, dict], by: str, on: dt.date,
+                        tmp_path: Path) -> None:
+    """Type the answers into the form through LibreOffice's own API and save it there
+    (tests/uno_fill.py, under the system Python that has UNO)."""
+    soffice()  # LibreOffice missing is a broken machine, not a skip
+    spec = {"answers": {q: {k: (v.date().isoformat() if isinstance(v, dt.datetime) else v)
+                            for k, v in a.items()} for q, a in answers.items()},
+            "by": by, "on": on.isoformat()}
+    job = tmp_path / "uno_answers.json"
+    job.write_text(json.dumps(spec), encoding="utf-8")
+    subprocess.run(["/usr/bin/python3", str(HERE / "uno_fill.py"), str(path), str(job)],
+                   check=True, capture_output=True, timeout=300)
+
+
 def table(book: Path, schema: S.TableSchema) -> pd.DataFrame:
     return read_table(FileStore(book), schema).df
 
@@ -105,15 +122,15 @@ def test_round_trip_to_partners_and_schools(book, tmp_path, config):
     assert layout["Grades"]["A2"].value == "Fully met"
 
     expected_actions = 0
+    lo_path = schools[1]  # filled in LibreOffice, as a school without Excel would
     for seed, path in enumerate([*partners, *schools]):
         form = "s11" if path in partners else "s175"
         answers = answers_for(config, form, seed)
         expected_actions += sum(a["grade"] != "Fully met" for a in answers.values())
-        fill_self_assessment(path, answers, "Safeguarding lead", SIGNED_ON)
-    # one school's form is saved by LibreOffice, as a school without Excel would
-    lo_path = schools[1]
-    saved = convert(lo_path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
-    shutil.move(saved, lo_path)
+        if path == lo_path:
+            fill_in_libreoffice(path, answers, "Safeguarding lead", SIGNED_ON, tmp_path)
+        else:
+            fill_self_assessment(path, answers, "Safeguarding lead", SIGNED_ON)
 
     report = s11_import(book, partners, today=TODAY)
     assert report.exit_code == 0, report.lines()
@@ -131,7 +148,7 @@ def test_round_trip_to_partners_and_schools(book, tmp_path, config):
     assert police.loc["S11_1a", "grade"] == "Not met"
     assert police.loc["S11_1a", "owner"] == "Head of service"
     assert police.loc["S11_1a", "due"] == pd.Timestamp(DUE)
-    # the LibreOffice-saved school (seed len(partners) + 1) is there with its own grades
+    # the school filled in LibreOffice (seed len(partners) + 1) is there with its own grades
     lo_id = SCHOOLS[1][0]
     lo = answers[answers["organisation"] == lo_id]
     assert len(lo) == n175
@@ -407,3 +424,57 @@ def test_issue_refuses_a_bad_cycle(book):
 
     with pytest.raises(UnusableInput, match="2026-28"):
         issue_self_assessment(book, "s11", "2026/28")
+
+
+def test_a_master_made_before_the_self_assessments_takes_them(book, tmp_path, config):
+    """A workbook of qa_xl 0.2 has no Schools or SelfAssessment sheet and no grade list (made
+    here from a new one by removing them, with openpyxl): the first import adds the sheet,
+    and a second import still passes the checks."""
+    old = tmp_path / "Old.xlsx"
+    wb = openpyxl.load_workbook(book)
+    for sheet in ("Schools", "SelfAssessment"):
+        del wb[sheet]
+    lists = wb["Lists"]
+    for cell in lists[1]:
+        name = cell.value
+        if name in ("grade", "school_phase", "school_type"):
+            for row in range(1, lists.max_row + 1):
+                lists.cell(row, cell.column).value = None
+            del wb.defined_names[f"lst_{name}"]
+    wb.save(old)
+    path = s11_issue(old, CYCLE, tmp_path / "f", ["police"])[0]
+    fill_self_assessment(path, answers_for(config, "s11", 0), "Lead", SIGNED_ON)
+    assert s11_import(old, [path], today=TODAY).exit_code == 0
+    assert "SelfAssessment" in openpyxl.load_workbook(old, read_only=True).sheetnames
+    fill_self_assessment(path, {"S11_1b": {"evidence": "Policy reviewed again."}})
+    report = s11_import(old, [path], today=TODAY)
+    assert report.exit_code == 0, report.lines()
+    assert len(table(old, S.SELF_ASSESSMENT)) == len(questions(config, "s11"))
+    # the Section 175/157 audit needs schools: the sheet is added for the officer to fill in
+    with pytest.raises(DataError, match="Schools sheet"):
+        s175_issue(old, CYCLE, tmp_path / "schools")
+    assert "Schools" in openpyxl.load_workbook(old, read_only=True).sheetnames
+    FileStore(old).write({S.SCHOOLS.table: schools_frame()})
+    assert len(s175_issue(old, CYCLE, tmp_path / "schools")) == len(SCHOOLS)
+
+
+def test_a_form_from_another_master_is_refused(book, tmp_path, config):
+    other = new(tmp_path / "other" / "Other.xlsx", config, secret="9f3c" * 16,
+                workbook_id="other")
+    path = s11_issue(other, CYCLE, tmp_path / "theirs", ["police"])[0]
+    fill_self_assessment(path, answers_for(config, "s11", 1), "Lead", SIGNED_ON)
+    before = book.read_bytes()
+    report = s11_import(book, [path], today=TODAY)
+    _refused(book, report, path.name, "issued by another master workbook")
+    assert report.exit_code == 2 and book.read_bytes() == before
+
+
+def test_a_form_given_to_the_returns_import_is_refused(book, tmp_path, config):
+    from qa_xl.collect.importing import import_returns
+
+    path = s11_issue(book, CYCLE, tmp_path, ["police"])[0]
+    fill_self_assessment(path, answers_for(config, "s11", 1), "Lead", SIGNED_ON)
+    before = book.read_bytes()
+    report = import_returns(book, [path], today=TODAY)
+    _refused(book, report, path.name, "self-assessment form", "qa-xl s11 import")
+    assert book.read_bytes() == before

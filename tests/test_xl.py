@@ -115,7 +115,8 @@ DERIVED_WRITES = 5  # next_due and due_status, score and due_status, due_status:
 
 
 def bounded(book: xw.Book, tables: int, extra: int = 0) -> None:
-    """At most three calls per table written, one for the status and ``extra`` more."""
+    """At most three writes per table written, one for the status and ``extra`` more (the
+    actions Excel replays; every call, reads included, is counted in test_xl_calls.py)."""
     assert len(actions(book)) <= 3 * tables + 1 + extra, [a["func"] for a in actions(book)]
 
 
@@ -499,3 +500,67 @@ def test_a_button_waits_for_the_lock_a_script_holds_and_says_who(demo_master, mo
         holder.wait()
     book = caller(demo_master, name=str(demo_master))
     assert xl.rollup(book)["result"] != "error"  # the dead holder's lock is free again
+
+
+def test_every_table_read_from_the_books_payload_types_as_from_the_file(demo_master):
+    """The live store reads the whole book from the payload Office.js sends (one call): every
+    table, the rows under it and the Lists sheet come out exactly as from the file."""
+    from qa_xl.workbook.schema import schema_for
+    from qa_xl.workbook.store import read_lists
+
+    in_excel, file = live.LiveStore(remote_book(demo_master)), FileStore(demo_master)
+    assert in_excel.table_names() == file.table_names()
+    assert in_excel.sheet_names() == file.sheet_names()
+    for name in file.table_names():
+        schema = schema_for(name)
+        a, b = read_table(in_excel, schema), read_table(file, schema)
+        pd.testing.assert_frame_equal(a.df, b.df, check_dtype=True)
+        assert in_excel.rows_below(in_excel.read_raw(name)) == file.rows_below(
+            file.read_raw(name))
+    assert read_lists(in_excel) == read_lists(file)
+
+
+def test_rows_typed_under_a_table_are_seen_in_the_payload(demo_master):
+    """A row typed under a table (a workbook last saved by LibreOffice) is found from the
+    payload, as the file back end finds it."""
+    raw = FileStore(demo_master).read_raw(S.RISKS.table)
+    below = raw.first_row + len(raw.rows) + 1
+    write_workbook(demo_master, cells={"Risks": {f"B{below}": "A risk typed below"}},
+                   backup=False)
+    in_excel, file = live.LiveStore(remote_book(demo_master)), FileStore(demo_master)
+    assert in_excel.rows_below(in_excel.read_raw(S.RISKS.table)) == [below]
+    assert file.rows_below(file.read_raw(S.RISKS.table)) == [below]
+
+
+def test_a_book_made_before_the_returns_tracker_gets_its_sheet_when_returns_are_issued(
+        demo_master, tmp_path):
+    """A workbook made before qa_xl 0.2 has no Returns sheet: issuing adds it after the last
+    sheet, with its words, header and table, and the tracker rows in one write."""
+    import xlwings.pro._xlremote as remote
+
+    from xl_remote import payload
+
+    _set_config(demo_master, "returns_folder", str(tmp_path / "issued"))
+    data = payload(demo_master, "QA_Master.xlsx")
+    data["sheets"] = [s for s in data["sheets"] if s["name"] != S.RETURNS_TRACKER.sheet]
+    remote.get_range_api.cache_clear()
+    book = xw.Book(json=data)
+    last = len(data["sheets"]) - 1
+
+    outcome = xl.issue_returns(book)
+
+    assert outcome["result"] != "error", outcome
+    done = actions(book)
+    assert [(a["func"], a["args"]) for a in done if a["func"] == "addSheet"] == [
+        ("addSheet", [last + 1, S.RETURNS_TRACKER.sheet])]
+    position = last + 1
+    on_it = [a for a in done if a["sheet_position"] == position]
+    assert [a["func"] for a in on_it] == ["setValues", "setValues", "addTable", "resizeTable",
+                                          "setValues"]
+    words, header, _, _, rows = on_it
+    assert words["values"] == [[S.RETURNS_TRACKER.title], [S.RETURNS_TRACKER.intro], [""]]
+    assert header["values"] == [S.RETURNS_TRACKER.names] and header["start_row"] == 2
+    issued = sorted(p.name for p in (tmp_path / "issued").iterdir())
+    assert len(rows["values"]) == len(issued) and rows["start_row"] == 3
+    assert sorted(Path(r[S.RETURNS_TRACKER.names.index("file")]).name
+                  for r in rows["values"]) == issued

@@ -168,6 +168,8 @@ def test_a_year_that_cannot_be_reported_is_refused(demo, capsys, year, words):
     assert done.value.code == 2
     message = capsys.readouterr().err
     assert words in message and "--year" in message
+    if year == "2040-41":  # the answer names a year, not a quarter
+        assert "give --year 2026-27 or earlier" in " ".join(message.split())
 
 
 # ---------------------------------------------------------------- the programme review

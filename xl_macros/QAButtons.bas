@@ -42,6 +42,14 @@ Failed:
     ShowProblem "Import returns", Err.Description
 End Sub
 
+Public Sub ChaseReturns()
+    On Error GoTo Failed
+    RunPython "import qa_xl.xl; qa_xl.xl.chase_returns()"
+    Exit Sub
+Failed:
+    ShowProblem "Chase returns", Err.Description
+End Sub
+
 Public Sub BuildPack()
     On Error GoTo Failed
     RunPython "import qa_xl.xl; qa_xl.xl.build_pack()"

@@ -7,6 +7,7 @@ button entry points of :mod:`qa_xl.excel.buttons` (and the live-Excel store, for
 from qa_xl.excel.buttons import (
     build_board_report,
     build_pack,
+    chase_returns,
     import_returns,
     issue_returns,
     rollup,
@@ -18,5 +19,6 @@ from qa_xl.excel.buttons import (
 )
 from qa_xl.excel.live import LiveStore
 
-__all__ = ["LiveStore", "build_board_report", "build_pack", "import_returns", "issue_returns",
-           "rollup", "s11_import", "s11_issue", "s175_import", "s175_issue", "validate"]
+__all__ = ["LiveStore", "build_board_report", "build_pack", "chase_returns", "import_returns",
+           "issue_returns", "rollup", "s11_import", "s11_issue", "s175_import", "s175_issue",
+           "validate"]

@@ -54,12 +54,15 @@ def new(workbook: Annotated[Path, typer.Argument(
             help="The file to create: .xlsm for the workbook with its buttons, .xlsx for one "
             "without macros.")],
         config: ConfigOption = None,
-        force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False) -> None:
+        force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+        lite: Annotated[bool, typer.Option(
+            help="An .xlsx with the buttons as xlwings Lite scripts (Excel without Python).")
+                        ] = False) -> None:
     """Build an empty master workbook from the framework configuration."""
     from qa_xl.framework import load_config
     from qa_xl.workbook.build import new as build_new
 
-    path = build_new(workbook, load_config(config), force=force)
+    path = build_new(workbook, load_config(config), force=force, lite=lite)
     out.print(f"Wrote {path}")
 
 

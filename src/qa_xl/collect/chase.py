@@ -84,9 +84,12 @@ class ChaseReport:
 
 def chase_returns(workbook: str | Path | Store, period: str | None = None,
                   out_dir: str | Path | None = None, *, send: bool = False,
-                  now: dt.datetime | None = None) -> ChaseReport:
+                  now: dt.datetime | None = None,
+                  base: str | Path | None = None) -> ChaseReport:
     """Draft (or, with ``send``, send) a reminder for every return of ``period`` (default the
-    Config sheet's current period) that is missing or was refused."""
+    Config sheet's current period) that is missing or was refused. ``base`` is the folder the
+    returns were issued under and the drafts go in (default the workbook's own folder; the
+    buttons give Config's files_folder, as a Lite workbook has no folder of its own)."""
     now = (now or dt.datetime.now()).replace(microsecond=0)
     with opened(workbook, "Chase returns", write=True) as store:
         master = Master.read(store)
@@ -95,7 +98,7 @@ def chase_returns(workbook: str | Path | Store, period: str | None = None,
                             now.date())
         report = ChaseReport(str(p))
         rows = {r["partner_id"]: r for _, r in tracker[tracker["period"] == str(p)].iterrows()}
-        base = Path(getattr(store, "path", Path.cwd() / "x")).parent
+        base = Path(base) if base else Path(getattr(store, "path", Path.cwd() / "x")).parent
         folder = Path(out_dir) if out_dir else base / "reminders" / p.file_part
         returns_folder = _returns_folder(master.settings, base, p)
         for partner in master.partners.dropna(subset=["partner_id"]).itertuples():

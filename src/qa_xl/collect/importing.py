@@ -51,7 +51,7 @@ from qa_xl.collect.master import (
 )
 from qa_xl.collect.package import Refused, check_package, metadata, read_book, read_bytes
 from qa_xl.collect.tracker import after_import
-from qa_xl.core.errors import UnusableInput
+from qa_xl.core.errors import UnusableInput, os_problem
 from qa_xl.core.periods import Period, PeriodError, period_or_none
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.checks import refuse_errors
@@ -156,13 +156,15 @@ def import_returns(workbook: str | Path | Store, files: Iterable[str | Path], *,
 
         land(store, report, now, lambda: _replaced_rows(master, accepted),
              status_cells("Import returns",
-                          f"{len(accepted)} of {len(results)} returns imported"), tracker)
+                          f"{len(accepted)} of {len(results)} returns imported"), tracker,
+             log)
     return report
 
 
 def land(store: Store, report: ImportReport, now: dt.datetime,
          rows: Callable[[], dict[str, RowsWrite]], status: dict[str, dict[str, Any]],
-         tables: Callable[[list[list[Any]]], dict[str, pd.DataFrame]] | None = None) -> None:
+         tables: Callable[[list[list[Any]]], dict[str, pd.DataFrame]] | None = None,
+         log: pd.DataFrame | None = None) -> None:
     """Write every accepted file's rows and the log of every attempt in one save, for any
     form. When nothing was accepted the workbook stays byte for byte as it was: the attempts
     wait in a file beside it and join the log at the next import that writes. ``rows`` makes
@@ -174,13 +176,17 @@ def land(store: Store, report: ImportReport, now: dt.datetime,
         _append_pending(pending, attempts)
         report.pending_log = pending
         return
-    earlier = _read_pending(pending)
+    if log is None:
+        log = read_table(store, S.IMPORT_LOG).df
+    saving = _set_aside(pending)  # a kill during the save cannot log these twice
+    earlier = _not_logged(_read_pending(saving) + _read_pending(pending), log)
     changes = rows()
     changes[S.IMPORT_LOG.table] = RowsWrite([], pd.DataFrame(earlier + attempts,
                                                              columns=S.IMPORT_LOG.names))
     store.write(tables(earlier + attempts) if tables else {}, status, rows=changes)
-    if pending is not None and pending.exists():
-        pending.unlink()
+    for done in (saving, pending):  # now in tblImportLog
+        if done is not None:
+            done.unlink(missing_ok=True)
     report.written = True
 
 
@@ -334,29 +340,110 @@ def _log_row(result: FileResult, when: dt.datetime) -> list[Any]:
 
 
 def _pending_path(store: Store) -> Path | None:
+    """The side file of refused attempts: beside the real workbook (behind any link), as
+    its lock is, so every path to one workbook keeps one record."""
     path = getattr(store, "path", None)
-    return None if path is None else path.with_name(f"{path.stem}.refused-imports.jsonl")
+    if path is None:
+        return None
+    path = Path(os.path.realpath(path))
+    return path.with_name(f"{path.stem}.refused-imports.jsonl")
 
 
 def _append_pending(path: Path, rows: list[list[Any]]) -> None:
-    with path.open("a", encoding="utf-8") as out:
-        for row in rows:
-            out.write(json.dumps([v.isoformat() if isinstance(v, dt.datetime) else v
-                                  for v in row]) + "\n")
+    """Add refused attempts to the side file in one write, on a line of their own (after a
+    line a killed run cut short, which would otherwise swallow the first of them)."""
+    text = "".join(json.dumps([v.isoformat() if isinstance(v, dt.datetime) else v
+                               for v in row]) + "\n" for row in rows)
+    with path.open("a+b") as out:
+        if out.tell() and (out.seek(-1, os.SEEK_END), out.read(1))[1] != b"\n":
+            text = "\n" + text
+        out.write(text.encode("utf-8"))
+
+
+def _set_aside(pending: Path | None) -> Path | None:
+    """Rename the side file before the save that moves it into tblImportLog, so refused
+    attempts logged meanwhile (none while the lock is held) or by a run killed mid-save are
+    told apart; a set-aside file a killed run left is kept and read again."""
+    if pending is None:
+        return None
+    saving = pending.with_name(pending.name.replace(".jsonl", ".saving.jsonl"))
+    if pending.exists() and not saving.exists():
+        try:
+            os.replace(pending, saving)
+        except OSError as exc:
+            raise os_problem(exc, "set aside the record of refused imports", pending) from exc
+    return saving
+
+
+def _not_logged(rows: list[list[Any]], log: pd.DataFrame) -> list[list[Any]]:
+    """The side file's attempts not yet in tblImportLog: a run killed after its save but
+    before it removed the side file has logged them already (and a file read twice, or a
+    line written twice, is logged once)."""
+    def text(v: Any) -> str:
+        return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+
+    def key(row: list[Any]) -> tuple[str, ...]:
+        try:
+            when = pd.Timestamp(row[0]).isoformat(timespec="seconds")
+        except (ValueError, TypeError):  # not a time (typed over in the log): never a match
+            when = text(row[0])
+        return when, text(row[3]), text(row[4]), text(row[6])
+    seen = {key(list(r)) for r in log[S.IMPORT_LOG.names].itertuples(index=False)} \
+        if not log.empty else set()
+    out = []
+    for row in rows:
+        if (k := key(row)) not in seen:
+            seen.add(k)
+            out.append(row)
+    return out
+
+
+_CUT_SHORT = "this record of a refused attempt was cut short when qa_xl was stopped"
 
 
 def _read_pending(path: Path | None) -> list[list[Any]]:
+    """The side file's rows, each as a log row. A line cut short by a killed run is kept as
+    far as it can be read (its result says so), never dropped and never a crash."""
     if path is None or not path.exists():
         return []
+    try:
+        text = path.read_bytes().decode("utf-8", "replace")
+        written = dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+    except OSError as exc:
+        raise os_problem(exc, "read the record of refused imports", path) from exc
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-            row[0] = dt.datetime.fromisoformat(row[0])
-            rows.append(row)
-        except (ValueError, TypeError, IndexError):
+    width = len(S.IMPORT_LOG.names)
+    for line in text.splitlines():
+        if not line.strip():
             continue
+        row, whole = _parse_line(line)
+        row = (row + [None] * width)[:width]
+        try:
+            row[0] = dt.datetime.fromisoformat(str(row[0]))
+        except ValueError:
+            row[0], whole = written, False
+        if not isinstance(row[5], int) or isinstance(row[5], bool):
+            row[5] = 0
+        row[1:5] = [None if v is None else str(v) for v in row[1:5]]
+        if not whole:
+            said = "" if row[6] is None else str(row[6])
+            row[6] = (f"{said} ({_CUT_SHORT})" if said.startswith(REFUSED) else
+                      f"{REFUSED}: {_CUT_SHORT}: {line[:300]}")[:500]
+        rows.append(row)
     return rows
+
+
+def _parse_line(line: str) -> tuple[list[Any], bool]:
+    """One side-file line as a list, and whether it was whole; a line cut short is closed
+    off as it most likely ended (mid-text, mid-number, after a comma)."""
+    for end in ("", '"]', "]", 'null]', '\\"]'):
+        try:
+            row = json.loads(line + end)
+        except ValueError:
+            continue
+        if isinstance(row, list):
+            return row, end == ""
+    return [], False
 
 
 # ------------------------------------------------------------------------- checking a file
@@ -378,7 +465,7 @@ class _Read:
 def _read_file(path: Path, form: Form = RETURN) -> _Read:
     """The package checks and the reading of one file of any form; a problem is kept, not
     raised."""
-    import python_calamine as calamine
+    from qa_xl.workbook.xlsxread import READ_ERRORS
 
     read = _Read(path)
     try:
@@ -395,7 +482,7 @@ def _read_file(path: Path, form: Form = RETURN) -> _Read:
         read.signed = _sign_off(path, book, form.schema.sheet)
     except Refused as exc:
         read.problems, read.data_error = exc.problems, exc.data
-    except (calamine.CalamineError, ValueError, OverflowError) as exc:
+    except READ_ERRORS as exc:
         read.problems = [f"{path.name}: the workbook cannot be read ({exc}); fill in the file "
                          "you were sent, or ask the partner to save it again from Excel"]
     return read
@@ -410,14 +497,16 @@ read_form_file = _read_file
 def _start_reading(paths: list[Path], form: Form = RETURN) -> Callable[[], list[_Read]]:
     """Start reading every file, in a worker process on the other core where there are
     enough of them (fork: the worker has the modules already), and return the function that
-    waits for the results; elsewhere, or when a pool cannot start, read in this process."""
-    import multiprocessing
-
-    if len(paths) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and (
-            "fork" in multiprocessing.get_all_start_methods()):
+    waits for the results; elsewhere, or when a pool cannot start, read in this process
+    (Pyodide in xlwings Lite has no os.fork, and its multiprocessing cannot start one)."""
+    pool = None
+    if len(paths) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
         try:
-            pool = multiprocessing.get_context("fork").Pool(1)
-        except OSError:
+            import multiprocessing
+
+            if "fork" in multiprocessing.get_all_start_methods():
+                pool = multiprocessing.get_context("fork").Pool(1)
+        except (OSError, ImportError, NotImplementedError, RuntimeError, ValueError):
             pool = None
         if pool is not None:
             # The worker reads three quarters while this process reads the master, then the

@@ -113,14 +113,14 @@ def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path
 
 def _started(path: Path, form: Form = RETURN) -> str:
     """Why an existing form must not be replaced ("" when it is an unfilled one)."""
-    import python_calamine as calamine
+    from qa_xl.workbook.xlsxread import READ_ERRORS, open_path
 
     schema = form.schema
     if path.with_name(f"~${path.name}").exists() or path.with_name(
             f".~lock.{path.name}#").exists():
         return "it is open in Excel or LibreOffice"
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+        book = open_path(path)
         if ABOUT_SHEET not in book.sheet_names or schema.table not in book.table_names:
             return f"it is not a {form.noun} issued by qa_xl"
         table = book.get_table_by_name(schema.table)
@@ -131,7 +131,7 @@ def _started(path: Path, form: Form = RETURN) -> str:
         sheet = book.get_sheet_by_name(schema.sheet).to_python(skip_empty_area=False)
         if form is not RETURN:  # carried-forward answers are pre-filled: compare with issue
             return _changed_since_issue(book, rows, inputs)
-    except (calamine.CalamineError, OSError, ValueError) as exc:
+    except (*READ_ERRORS, OSError) as exc:
         return f"it cannot be read ({exc})"
     typed = any(row[i] not in (None, "") for row in rows for i in inputs if i < len(row))
     signed = any(r < len(sheet) and len(sheet[r]) > 1 and sheet[r][1] not in (None, "")
@@ -163,12 +163,13 @@ def _default_folder(store: Store, period: Period) -> Path:
 
 
 def write_signed_form(path: Path, master: MasterBook, form: Form, identity: dict[str, str],
-                      rows: pd.DataFrame, title: str,
+                      rows: pd.DataFrame | list[list[Any]], title: str,
                       draw: Callable[[Any, dict[str, Any]], None]) -> None:
     """Any form's workbook: ``draw`` lays out its sheet(s) on the xlsxwriter book; this writes
     the very hidden About sheet that names whose it is and for when (``identity``), the
     issue's serial and time and the digest of every row's locked cells, all signed — written
-    to a temporary file that replaces ``path`` once complete."""
+    to a temporary file that replaces ``path`` once complete. ``rows`` are the form's rows
+    (a frame, or lists in the order of the form's columns)."""
     import xlsxwriter
 
     try:
@@ -179,16 +180,20 @@ def write_signed_form(path: Path, master: MasterBook, form: Form, identity: dict
         raise os_problem(exc, f"write the {form.noun}", path) from exc
     tmp = Path(name)
     try:
+        # in memory: a form is tens of kilobytes, and xlsxwriter's temporary file per part
+        # costs more than the form itself on a busy disk
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
-                                              "strings_to_urls": False})
+                                              "strings_to_urls": False, "in_memory": True})
         book.set_properties({"title": title,
                              "author": str(master.settings.get("partnership", "")),
                              "created": dt.datetime(2000, 1, 1)})
         fmt = _return_formats(book)
         draw(book, fmt)
         about = book.add_worksheet(ABOUT_SHEET)
-        locked = [[python_value(v) for v in row]
-                  for row in rows[list(form.locked)].itertuples(index=False)]
+        table = (rows if isinstance(rows, list) else
+                 [list(r) for r in rows[form.schema.names].itertuples(index=False)])
+        at = {name: i for i, name in enumerate(form.schema.names)}
+        locked = [[python_value(row[at[c]]) for c in form.locked] for row in table]
         meta = {**identity, "template_version": form.template_version,
                 "workbook_id": master.workbook_id,
                 "serial": secrets.token_hex(16),
@@ -196,8 +201,8 @@ def write_signed_form(path: Path, master: MasterBook, form: Form, identity: dict
                 "rows": rows_digest(locked)}
         meta["token"] = token(master.secret(), meta)
         if form is not RETURN:  # unsigned: only tells a started form from an unfilled one
-            meta["inputs"] = rows_digest([[python_value(v) for v in row] for row in
-                                          rows[list(form.inputs)].itertuples(index=False)])
+            meta["inputs"] = rows_digest([[python_value(row[at[c]]) for c in form.inputs]
+                                          for row in table])
         for r, (key, value) in enumerate(meta.items()):
             about.write_string(r, 0, key)
             about.write_string(r, 1, value)

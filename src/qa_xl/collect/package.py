@@ -249,11 +249,11 @@ def _formula_cells(root: Any) -> list[str]:
 
 
 def read_book(path: Path, data: bytes) -> Any:
-    import python_calamine as calamine
+    from qa_xl.workbook.xlsxread import open_book
 
     try:
-        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=True)
-    except Exception as exc:  # calamine raises several types for damaged packages
+        return open_book(data)  # python-calamine, or openpyxl where it is missing (Pyodide)
+    except Exception as exc:  # the readers raise several types for damaged packages
         raise Refused(f"{path.name}: the workbook cannot be read ({exc})") from exc
 
 
@@ -268,7 +268,7 @@ def metadata(path: Path, book: Any, keys: tuple[str, ...] = META_KEYS) -> dict[s
     values = book.get_sheet_by_name(ABOUT_SHEET).to_python()
     meta = {str(r[0]).strip(): str(r[1]).strip() for r in values if len(r) >= 2 and r[0]}
     version = meta.get("template_version", "")
-    if keys is META_KEYS and version.startswith("sa"):
+    if version.startswith("sa") and "organisation" not in keys:
         raise Refused(f"{path.name}: this is a self-assessment form, not a partner's return; "
                       "import it with qa-xl s11 import or qa-xl s175 import")
     missing = [k for k in keys if not meta.get(k)]

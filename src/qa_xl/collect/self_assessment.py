@@ -21,8 +21,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from functools import cached_property, partial
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -137,19 +137,32 @@ class AssessmentMaster(MasterBook):
     def ids(self) -> set[str]:
         return set(self.organisations["id"].dropna().astype(str))
 
-    def organisation(self, org: str) -> pd.Series:
-        match = self.organisations[self.organisations["id"] == org]
-        if match.empty:
+    @cached_property
+    def _by_id(self) -> dict[str, dict[str, Any]]:
+        return {str(r["id"]): r for r in self.organisations.to_dict("records")
+                if not pd.isna(r["id"])}
+
+    def organisation(self, org: str) -> dict[str, Any]:
+        if org not in self._by_id:
             raise UnusableInput(f"there is no {org!r} on the {self.sheet} sheet",
                                 file=self.store.label, action="check the id")
-        return match.iloc[0]
+        return self._by_id[org]
+
+    @cached_property
+    def _answer_rows(self) -> dict[tuple[str, str], list[int]]:
+        """(cycle, organisation) -> the sheet rows of its answers to this form."""
+        assert self.answers is not None and self.sa is not None
+        df = self.answers.df
+        mine = df[df["form"] == self.sa.form]
+        out: dict[tuple[str, str], list[int]] = {}
+        for row, cycle, org in zip(mine.index, mine["cycle"], mine["organisation"]):
+            out.setdefault((str(cycle), str(org)), []).append(int(row))
+        return out
 
     def answers_of(self, cycle: Cycle, org: str) -> pd.DataFrame:
         """An organisation's answers to this form in a cycle (by sheet row)."""
-        assert self.answers is not None and self.sa is not None
-        df = self.answers.df
-        return df[(df["cycle"] == str(cycle)) & (df["form"] == self.sa.form)
-                  & (df["organisation"] == org)]
+        assert self.answers is not None
+        return self.answers.df.loc[self._answer_rows.get((str(cycle), org), [])]
 
     @cached_property
     def action_rows(self) -> dict[str, int]:
@@ -161,22 +174,26 @@ class AssessmentMaster(MasterBook):
 
 # -------------------------------------------------------------------------------- issuing
 
-def issued_rows(master: AssessmentMaster, org: str, cycle: Cycle) -> pd.DataFrame:
-    """The rows of one organisation's form: every question of the configuration, with its
-    answer from the previous cycle pre-filled and marked (carry forward)."""
+def issued_rows(master: AssessmentMaster, org: str, cycle: Cycle) -> list[list[Any]]:
+    """The rows of one organisation's form (in the order of ISSUED_SELF_ASSESSMENT's
+    columns): every question of the configuration, with its answer from the previous cycle
+    pre-filled and marked (carry forward)."""
     assert master.sa is not None
-    previous = master.answers_of(cycle.previous, org).drop_duplicates("question", keep="last")
-    before = {q: r for q, r in zip(previous["question"], previous.itertuples(index=False))}
+    before: dict[str, list[Any]] = {}
+    if master._answer_rows.get((str(cycle.previous), org)):
+        previous = master.answers_of(cycle.previous, org)
+        for r in previous.to_dict("records"):
+            before[r["question"]] = [_blank(r[c]) for c in ANSWER_COLUMNS]
     mark = FROM_LAST_CYCLE.format(cycle=cycle.previous)
     rows = []
     for standard, q in master.sa.questions():
-        last = before.get(q.id)
-        answer = ([_blank(last.grade), _blank(last.evidence), _blank(last.action),
-                   _blank(last.owner), _blank(last.due)] if last is not None else [None] * 5)
+        answer = before.get(q.id, [None] * len(ANSWER_COLUMNS))
         rows.append([standard.id, standard.name, q.id, q.text, q.evidence,
-                     mark if last is not None and any(v is not None for v in answer) else "",
-                     *answer])
-    return pd.DataFrame(rows, columns=S.ISSUED_SELF_ASSESSMENT.names)
+                     mark if any(v is not None for v in answer) else "", *answer])
+    return rows
+
+
+ANSWER_COLUMNS = ("grade", "evidence", "action", "owner", "due")
 
 
 def _blank(value: Any) -> Any:
@@ -196,35 +213,91 @@ def issue_self_assessment(workbook: str | Path | Store, form: str, cycle: str | 
     sa = cfg.self_assessment(form)
     engine = form_of(sa)
     with opened(workbook, f"Issue {sa.title}", write=True) as store:
+        if sa.who == "schools" and S.SCHOOLS.table not in store.table_names():
+            # a master made before tblSchools: add the sheet for the officer to fill in
+            store.write({S.SCHOOLS.table: S.empty_frame(S.SCHOOLS)}, status_cells(
+                f"Issue {sa.title}", "The Schools sheet was added: list the schools"))
+            raise DataError("the master had no Schools sheet, so there is no school to send "
+                            "the audit to; the sheet has been added", file=store.label,
+                            sheet=S.SCHOOLS.sheet, action="list the schools and colleges on "
+                            "the Schools sheet (one row each) and issue again")
         master = AssessmentMaster.read(store, sa, cfg)
-        refuse_errors(store, master.tables, f"issuing the {sa.title}")
+        # what the forms are made from (the Actions sheet matters only to the import)
+        refuse_errors(store, master.tables[:3], f"issuing the {sa.title}")
         folder = Path(out) if out else Path(getattr(store, "path", Path.cwd() / "x")).parent \
             / sa.form / cyc.file_label
         master.secret()
         wanted = list(organisations) if organisations else list(
             master.organisations["id"].dropna())
         result = IssuedReturns()
+        jobs = []
         for org in wanted:
             row = master.organisation(org)
             path = folder / form_file_name(org, sa, cyc)
             if path.exists() and not force and (why := started(path, engine)):
                 result.skipped.append((path, why))
                 continue
+            jobs.append((path, row, issued_rows(master, org, cyc)))
+        if jobs:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise os_problem(exc, "make the forms folder", folder) from exc
-            _write_form(path, master, engine, row, cyc, issued_rows(master, org, cyc))
-            result.append(path)
+            _write_forms(master, engine, cyc, jobs)
+            result.extend(path for path, _, _ in jobs)
         if result:
-            store.write({}, status_cells(f"Issue {sa.form}", f"{len(result)} form"
+            store.write({}, status_cells(f"Issue {sa.title}", f"{len(result)} form"
                                          f"{'s' * (len(result) != 1)} issued for {cyc}",
                                          str(folder)))
     return result
 
 
-def _write_form(path: Path, master: AssessmentMaster, form: Form, org: pd.Series,
-                cycle: Cycle, rows: pd.DataFrame) -> None:
+PARALLEL_FROM = 24  # forms: below this a second process costs more than it saves
+_JOBS: tuple[Any, ...] = ()  # what a forked writer writes (inherited, never pickled)
+
+
+def _write_forms(master: AssessmentMaster, form: Form, cycle: Cycle,
+                 jobs: list[tuple[Path, dict[str, Any], list[list[Any]]]]) -> None:
+    """Write the forms, half of them in a worker process on the other core where there are
+    enough (fork: it has the master already); a failure in either is raised here."""
+    import os
+
+    global _JOBS
+    pool = None
+    if len(jobs) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
+        _JOBS = (master, form, cycle, jobs)
+        try:  # Pyodide (xlwings Lite) has no fork: written here, one by one
+            import multiprocessing
+
+            if "fork" in multiprocessing.get_all_start_methods():
+                pool = multiprocessing.get_context("fork").Pool(1)
+        except (OSError, ImportError, NotImplementedError, RuntimeError, ValueError):
+            pool = None
+    if pool is None:
+        _JOBS = ()
+        for path, org, rows in jobs:
+            _write_form(path, master, form, org, cycle, rows)
+        return
+    try:
+        half = len(jobs) // 2
+        pending = pool.map_async(_write_job, range(half, len(jobs)))
+        for i in range(half):
+            _write_job(i)
+        pending.get()
+    finally:
+        _JOBS = ()
+        pool.close()
+        pool.join()
+
+
+def _write_job(i: int) -> None:
+    master, form, cycle, jobs = _JOBS
+    path, org, rows = jobs[i]
+    _write_form(path, master, form, org, cycle, rows)
+
+
+def _write_form(path: Path, master: AssessmentMaster, form: Form, org: dict[str, Any],
+                cycle: Cycle, rows: list[list[Any]]) -> None:
     sa = master.sa
     assert sa is not None
     grades = master.grades
@@ -270,8 +343,8 @@ def _write_form(path: Path, master: AssessmentMaster, form: Form, org: pd.Series
                       f"{sa.title}: {org['name']}, {cycle}", draw)
 
 
-def _form_table(ws: Any, fmt: dict[str, Any], rows: pd.DataFrame, grades: dict[str, str]
-                ) -> None:
+def _form_table(ws: Any, fmt: dict[str, Any], rows: list[list[Any]],
+                grades: dict[str, str]) -> None:
     from qa_xl.workbook.build import write_cell
     from qa_xl.workbook.store import python_value
 
@@ -284,10 +357,10 @@ def _form_table(ws: Any, fmt: dict[str, Any], rows: pd.DataFrame, grades: dict[s
         "autofilter": False,
         "columns": [{"header": c.name, "header_format": fmt["header"]} for c in columns]})
     at = {c.name: i for i, c in enumerate(columns)}
-    for r, row in enumerate(rows.itertuples(index=False), start=HEADER_ROW + 1):
-        for c, (col, value) in enumerate(zip(columns, row)):
-            style = (fmt["locked"] if col.locked else
-                     fmt["date"] if col.kind == S.DATE else fmt["input"])
+    styles = [fmt["locked"] if col.locked else fmt["date"] if col.kind == S.DATE else
+              fmt["input"] for col in columns]
+    for r, row in enumerate(rows, start=HEADER_ROW + 1):
+        for c, (style, value) in enumerate(zip(styles, row)):
             value = python_value(value)
             if value is None or value == "":
                 ws.write_blank(r, c, None, style)
@@ -296,7 +369,8 @@ def _form_table(ws: Any, fmt: dict[str, Any], rows: pd.DataFrame, grades: dict[s
         # the evidence sought, where it is typed
         ws.data_validation(r, at["evidence"], r, at["evidence"], {
             "validate": "length", "criteria": "<=", "value": MAX_TEXT,
-            "input_title": "Evidence", "input_message": f"Sought: {row.evidence_sought}"[:255],
+            "input_title": "Evidence",
+            "input_message": f"Sought: {row[at['evidence_sought']]}"[:255],
             "error_title": "Too long", "error_message": f"At most {MAX_TEXT} characters."})
     names = list(grades)
     meaning = "; ".join(f"{n}: {m.split(':')[0].split('.')[0]}" for n, m in grades.items())
@@ -337,14 +411,26 @@ def import_self_assessment(workbook: str | Path | Store, form: str,
         master = AssessmentMaster.read(store, sa, cfg)
         refuse_errors(store, master.tables, "the import")
         log = read_table(store, S.IMPORT_LOG).df
-        results = [_check_file(read, master, engine, cfg, today, only, now)
-                   for read in reading()]
+        results = _check_files(reading(), master, engine, cfg, today, only, now)
         settle(results, log, replace_newer, lambda r: None, "answers")
         report = ImportReport(results)
         accepted = [r for r in results if r.accepted]
-        land(store, report, now, partial(_changes, master, accepted, cfg),
-             status_cells(f"Import {sa.form}",
-                          f"{len(accepted)} of {len(results)} forms imported"))
+        changes: dict[str, RowsWrite] = {}
+
+        def rows() -> dict[str, RowsWrite]:
+            changes.update(_changes(master, accepted, cfg))
+            return changes
+
+        def tables(_attempts: list[list[Any]]) -> dict[str, pd.DataFrame]:
+            """A master made before tblSelfAssessment existed gets its sheet now, whole."""
+            name = S.SELF_ASSESSMENT.table
+            if name in changes and name not in store.table_names():
+                return {name: changes.pop(name).add}
+            return {}
+
+        land(store, report, now, rows, status_cells(
+            f"Import {sa.title}", f"{len(accepted)} of {len(results)} forms imported"), tables,
+             log)
     return report
 
 
@@ -353,18 +439,33 @@ def check_form_file(path: Path, master: AssessmentMaster, cfg: Config, today: dt
     """Every check on one completed form (for tests and the live workbook)."""
     assert master.sa is not None
     engine = form_of(master.sa)
-    return _check_file(_read_file(path, engine), master, engine, cfg, today, cycle,
-                       now or dt.datetime.now().replace(microsecond=0))
+    return _check_files([_read_file(path, engine)], master, engine, cfg, today, cycle,
+                        now or dt.datetime.now().replace(microsecond=0))[0]
 
 
-def _check_file(read: Any, master: AssessmentMaster, form: Form, cfg: Config, today: dt.date,
-                only: Cycle | None, now: dt.datetime) -> FileResult:
+def _check_files(reads: list[Any], master: AssessmentMaster, form: Form, cfg: Config,
+                 today: dt.date, only: Cycle | None, now: dt.datetime) -> list[FileResult]:
+    """Whose each form is and whether it was changed (file by file), then every answer of
+    every file checked at once, as the returns' rows are."""
+    results, kept = [], []
+    for read in reads:
+        result, cycle = _check_file(read, master, form, cfg, only)
+        results.append(result)
+        if cycle is not None:
+            kept.append((read, result, cycle))
+    if kept:
+        _check_answers(kept, master, cfg, today, now)
+    return results
+
+
+def _check_file(read: Any, master: AssessmentMaster, form: Form, cfg: Config,
+                only: Cycle | None) -> tuple[FileResult, Cycle | None]:
     sa = master.sa
     assert sa is not None
     result = FileResult(read.path, sha256=read.sha256)
     if read.problems:
         result.problems, result.data_error = read.problems, read.data_error
-        return result
+        return result, None
     meta, raw, name = read.meta, read.raw, read.path.name
     org = meta.get("organisation", "")
     result.partner_id, result.period = org, f"{meta.get('form')} {meta.get('cycle')}"
@@ -398,34 +499,31 @@ def _check_file(read: Any, master: AssessmentMaster, form: Form, cfg: Config, to
                           "organisation's form? Send each organisation's own form", data=True)
     except Refused as exc:
         result.problems, result.data_error = exc.problems, exc.data
-        return result
-    _check_answers(read, result, master, cfg, today, cyc, now)
-    return result
+        return result, None
+    return result, cyc
 
 
-def _check_answers(read: Any, result: FileResult, master: AssessmentMaster, cfg: Config,
-                   today: dt.date, cycle: Cycle, now: dt.datetime) -> None:
-    """Type and check every answer; accepted with the rows it brings, or refused with each
-    wrong cell named."""
+def _check_answers(kept: list[tuple[Any, FileResult, Cycle]], master: AssessmentMaster,
+                   cfg: Config, today: dt.date, now: dt.datetime) -> None:
+    """Type and check every answer of every file at once; each file accepted with the rows it
+    brings, or refused with each wrong cell named (on its own sheet)."""
     from qa_xl.workbook.checks import ERROR, WARNING, check_personal_data, check_schema, finding
 
     sa = master.sa
     assert sa is not None
-    path, org = read.path, result.partner_id
-    table = S.type_table(read.raw, S.ISSUED_SELF_ASSESSMENT)
+    tags = [str(i) for i in range(len(kept))]
+    raws = [replace(read.raw, sheet=f"{read.raw.sheet}#{i}")
+            for i, (read, _, _) in enumerate(kept)]
+    schema = replace(S.ISSUED_SELF_ASSESSMENT, key=("file", "question"))
+    table = S.type_tables(raws, schema, "file", tags)
     df = table.df
     grades = [g.name for g in cfg.grades]
     found = check_schema(table, {"grade": grades})
     found += list(check_personal_data(table)) + _too_long(table)
-    graded = df["grade"].notna() & df["grade"].astype("string").str.strip().ne("")
-    if not graded.any():
-        result.refuse(f"{path.name}: the form has not been filled in: pick a grade for each "
-                      f"question on the {S.ISSUED_SELF_ASSESSMENT.sheet} sheet and send it "
-                      "again", data=True)
-        return
     folded = {g.casefold(): g for g in grades}
-    grade = df["grade"].map(lambda v: folded.get(str(v).strip().casefold(), v)
+    grade = df["grade"].map(lambda v: folded.get(v.strip().casefold(), v)
                             if isinstance(v, str) else v)
+    graded = grade.notna() & grade.astype("string").str.strip().ne("")
     text = {c: df[c].map(lambda v: v.strip() if isinstance(v, str) else v).replace("", None)
             for c in ("action", "owner")}
     for row in df.index[grade == NOT_MET]:
@@ -434,7 +532,9 @@ def _check_answers(read: Any, result: FileResult, master: AssessmentMaster, cfg:
                 found.append(finding(ERROR, table, col, row, "not_met_needs_action",
                                      f"{df.at[row, 'question']} is Not met: give {what}."))
     due = pd.to_datetime(df["due"], errors="coerce")
+    whose = {tag: (result.partner_id, cycle) for tag, (_, result, cycle) in zip(tags, kept)}
     for row in df.index[grade.isin(NEEDS_ACTION) & text["action"].notna()]:
+        org, cycle = whose[df.at[row, "file"]]
         key = form_action_id(sa.form, cycle, org, str(df.at[row, "question"]))
         when = due[row]
         if key not in master.action_rows and not pd.isna(when) and when.date() < today:
@@ -445,30 +545,45 @@ def _check_answers(read: Any, result: FileResult, master: AssessmentMaster, cfg:
         elif pd.isna(when):
             found.append(finding(WARNING, table, "due", row, "no_due_date",
                                  f"the action for {df.at[row, 'question']} has no due date."))
-    for row in df.index[grade.isin(NEEDS_ACTION) & text["action"].isna()
-                        & (grade != NOT_MET)]:
+    for row in df.index[(grade == "Partly met") & text["action"].isna()]:
         found.append(finding(WARNING, table, "action", row, "no_action",
                              f"{df.at[row, 'question']} is Partly met without a planned "
                              "action."))
-    errors = [f for f in found if f["severity"] == ERROR]
-    if errors:
-        result.problems, result.data_error = [_where(path, f) for f in errors], True
-        return
-    by, on = read.signed
-    result.warnings += [_where(path, f) for f in found]
-    result.warnings += _sign_off_warnings(path, by, on, [], today)
-    result.warnings = [w.replace("sheet Return:", f"sheet {S.ISSUED_SELF_ASSESSMENT.sheet}:")
-                       for w in result.warnings]
-    if (~graded).any():
-        result.warnings.append(f"{path.name}: {int((~graded).sum())} question(s) have no "
-                               "grade; they are imported blank")
-    rows = pd.DataFrame({
-        "cycle": str(cycle), "form": sa.form, "organisation": org,
-        "standard": df["standard"].to_numpy(), "question": df["question"].to_numpy(),
-        "grade": grade.to_numpy(), "evidence": df["evidence"].to_numpy(),
-        "action": text["action"].to_numpy(), "owner": text["owner"].to_numpy(),
-        "due": due.to_numpy(), "submitted_on": pd.Timestamp(now)})
-    result.rows, result.signed_off, result.accepted = rows, on, True
+    by_file: dict[int, list[dict[str, Any]]] = {}
+    for f in found:
+        sheet, _, index = str(f["sheet"]).rpartition("#")
+        by_file.setdefault(int(index), []).append({**f, "sheet": sheet})
+    any_grade = graded.groupby(df["file"]).any().to_dict()
+    blanks = (~graded).groupby(df["file"]).sum().to_dict()
+    frames = dict(tuple(df.assign(grade=grade, action=text["action"], owner=text["owner"],
+                                  due=due).groupby("file", sort=False)))
+    sheet = S.ISSUED_SELF_ASSESSMENT.sheet
+    for i, (read, result, cycle) in enumerate(kept):
+        tag, path = tags[i], read.path
+        if not any_grade.get(tag, False):
+            result.refuse(f"{path.name}: the form has not been filled in: pick a grade for "
+                          f"each question on the {sheet} sheet and send it again", data=True)
+            continue
+        problems = by_file.get(i, [])
+        errors = [f for f in problems if f["severity"] == ERROR]
+        if errors:
+            result.problems, result.data_error = [_where(path, f) for f in errors], True
+            continue
+        by, on = read.signed
+        result.warnings += [_where(path, f) for f in problems]
+        result.warnings += [w.replace("sheet Return:", f"sheet {sheet}:")
+                            for w in _sign_off_warnings(path, by, on, [], today)]
+        if blanks.get(tag):
+            result.warnings.append(f"{path.name}: {int(blanks[tag])} question(s) have no "
+                                   "grade; they are imported blank")
+        mine = frames[tag]
+        rows = pd.DataFrame({
+            "cycle": str(cycle), "form": sa.form, "organisation": result.partner_id,
+            "standard": mine["standard"].to_numpy(), "question": mine["question"].to_numpy(),
+            "grade": mine["grade"].to_numpy(), "evidence": mine["evidence"].to_numpy(),
+            "action": mine["action"].to_numpy(), "owner": mine["owner"].to_numpy(),
+            "due": mine["due"].to_numpy(), "submitted_on": pd.Timestamp(now)})
+        result.rows, result.signed_off, result.accepted = rows, on, True
 
 
 def _changes(master: AssessmentMaster, accepted: list[FileResult], cfg: Config

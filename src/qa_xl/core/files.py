@@ -10,15 +10,19 @@ paper as they could any other.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 
 def make_shareable(path: str | Path) -> None:
-    """Give a private temporary file the permissions of an ordinary new file."""
+    """Give a private temporary file the permissions of an ordinary new file. A file system
+    without permissions (a folder mounted into xlwings Lite's Pyodide, some network shares)
+    refusing the change leaves the file as it is: it is written all the same."""
     mask = os.umask(0)
     os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
+    with contextlib.suppress(OSError, NotImplementedError):
+        os.chmod(path, 0o666 & ~mask)
 
 
 PACKAGE = Path(__file__).resolve().parents[1]  # src/qa_xl, or site-packages/qa_xl

@@ -166,8 +166,7 @@ def _timetable(config: Config, rng: np.random.Generator, today: dt.date) -> pd.D
             last = today - dt.timedelta(days=int(rng.integers(10, max(11, interval * 30 - 20))))
         overdue = interval is not None and (today - last).days > interval * 30.5
         status = "Slipped" if overdue else ("Completed" if i % 3 == 0 else "In progress")
-        findings = ("Good multi-agency information sharing; gaps in recording of the "
-                    "child's voice." if status == "Completed" else "")
+        findings = _FINDINGS[i % len(_FINDINGS)] if status == "Completed" else ""
         rows.append([a.activity_id, a.activity_type, a.title, a.lead or "QA officer",
                      a.frequency, last, None, a.reporting_route, status, findings, None])
     return pd.DataFrame(rows, columns=S.TIMETABLE.names)
@@ -265,6 +264,37 @@ _STORIES = (
 )
 
 
+# What a year's actions look like ({names} are the configuration's, so a renamed
+# partnership's demo says its own): the action, its owner, and what a re-audit found.
+_ACTIONS = (
+    ("Brief front-line staff on the learning and re-audit practice in three months.",
+     "{board} business manager", "Re-audit of 20 cases: the learning applied in 17."),
+    ("Add the child's own words to the assessment template and check 20 records.",
+     "Principal social worker", "The child's words recorded in 17 of 20 records (was 9)."),
+    ("Publish the escalation procedure and run a multi-agency workshop on it.",
+     "Training coordinator", "Escalations resolved within 10 days rose from 60% to 85%."),
+    ("Update the strategy discussion checklist and audit ten strategy meetings.",
+     "Head of MASH", "All ten strategy meetings audited included health and education."),
+    ("Record management oversight in supervision and audit it each quarter.",
+     "Head of children's social care", "Management oversight recorded in 14 of 15 cases."),
+    ("Refresh exploitation screening training for front-door staff.",
+     "Detective inspector, public protection", "92% of front-door staff trained; screening "
+     "tool used in every contact audited."),
+    ("Agree with schools and health visitors how information is shared before a meeting.",
+     "Designated nurse", "Reports shared before 9 of 10 conferences audited (was 4)."),
+)
+
+# What the QA activities found (completed ones), in turn.
+_FINDINGS = (
+    "Good multi-agency information sharing; gaps in recording of the child's voice.",
+    "Thresholds applied consistently at the front door; step-down plans often vague.",
+    "Strategy discussions timely; health rarely invited.",
+    "Safer recruitment checks complete in all files sampled.",
+    "Plans focus on adults' needs; children's lived experience not always described.",
+    "Escalation used well by schools; feedback to referrers inconsistent.",
+)
+
+
 def _actions(config: Config, rng: np.random.Generator, today: dt.date,
              audits: pd.DataFrame) -> pd.DataFrame:
     sources = list(config.lists["action_source"])
@@ -276,11 +306,10 @@ def _actions(config: Config, rng: np.random.Generator, today: dt.date,
         finding = recs[i] if i < len(recs) else f"Learning from {source.lower()}."
         due = today + dt.timedelta(days=int(rng.integers(-90, 180)))
         status = "Completed" if i % 5 == 0 else ("In progress" if i % 2 else "Not started")
-        rows.append([f"A{i + 1:03d}", source, finding,
-                     "Briefing to front-line staff and audit of practice in three months.",
-                     areas[i % len(areas)], f"{config.names['board']} business manager", due,
-                     status,
-                     "Re-audit showed improvement." if status == "Completed" else None, None])
+        action, owner, impact = _ACTIONS[i % len(_ACTIONS)]
+        rows.append([f"A{i + 1:03d}", source, finding, action, areas[i % len(areas)],
+                     owner.format(**config.names), due, status,
+                     impact if status == "Completed" else None, None])
     return pd.DataFrame(rows, columns=S.ACTIONS.names)
 
 

@@ -5,9 +5,10 @@ here. The function takes the calling book (``book=None`` → ``xw.Book.caller()`
 :class:`~qa_xl.excel.live.LiveStore` — the live-Excel twin of
 :class:`~qa_xl.workbook.filestore.FileStore` — and hands it to
 the library. Every call to Excel is a round trip (a COM or AppleScript call on the desktop, an
-action for Office.js), so the store reads each table in one range read and writes each result
-table in one range write; it never loops over cells. A user's mistake (:class:`QaXlError`)
-becomes the Start sheet's status and a message box, never a traceback.
+action for Office.js), so the store reads the whole book in one go and writes each result
+table in one range write; it never loops over cells (``tests/test_xl_calls.py`` counts every
+call). A user's mistake (:class:`QaXlError`) becomes the Start sheet's status and a message
+box, never a traceback.
 
 The worksheet functions (``=QA_RAG(...)`` …) are in :mod:`qa_xl.excel.udfs`. The buttons' VBA
 calls this module by its old name, ``qa_xl.xl``, which re-exports it.
@@ -26,6 +27,7 @@ import xlwings as xw
 
 from qa_xl.core.errors import DataError, QaXlError
 from qa_xl.core.periods import Period, PeriodError
+from qa_xl.core.words import plural
 from qa_xl.excel.live import CELL, FILLS, LiveStore
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.build import DERIVED_GREY
@@ -123,11 +125,34 @@ def _current_period(store: LiveStore) -> str:
                         "quarter such as 2026-27 Q2") from exc
 
 
+LITE_DATA = Path("/data")  # xlwings Lite's Import/Export folder, where there is no local one
+
+
+def files_folder(store: LiveStore) -> Path:
+    """Where the buttons read and write files: tblConfig's files_folder.
+
+    Blank means beside the workbook when it is a file on this computer (the desktop path);
+    a workbook with no folder of its own (xlwings Lite, a workbook on OneDrive) uses Lite's
+    ``/data`` folder when there is one, else the current folder. In xlwings Lite on Windows
+    desktop the setting names a folder mounted through Lite's Local Folders; elsewhere files go
+    in and out through ``/data`` (Import/Export). A relative setting is taken from the
+    workbook's folder."""
+    setting = str(read_settings(store).get("files_folder") or "").strip()
+    own = store.path.parent if hasattr(store, "path") else None
+    if setting:
+        path = Path(setting).expanduser()
+        return path if path.is_absolute() else (own or Path.cwd()) / path
+    if own is not None:
+        return own
+    return LITE_DATA if LITE_DATA.is_dir() else Path.cwd()
+
+
 def _folder(store: LiveStore) -> Path:
-    """tblConfig's returns_folder; blank (or relative) means beside the workbook."""
-    setting = read_settings(store).get("returns_folder")
-    base = store.path.parent if hasattr(store, "path") else Path.cwd()
-    return base / str(setting).strip() if setting and str(setting).strip() else base
+    """tblConfig's returns_folder, taken from the files folder when relative; blank means the
+    files folder itself."""
+    setting = str(read_settings(store).get("returns_folder") or "").strip()
+    base = files_folder(store)
+    return base / setting if setting else base
 
 
 def issue_returns(book: xw.Book | None = None) -> dict[str, str]:
@@ -136,8 +161,9 @@ def issue_returns(book: xw.Book | None = None) -> dict[str, str]:
 
     def job(store: LiveStore) -> tuple[str, str]:
         period = _current_period(store)
-        setting = read_settings(store).get("returns_folder")
-        out_dir = _folder(store) if setting and str(setting).strip() else None
+        setting = str(read_settings(store).get("returns_folder") or "").strip()
+        out_dir = (_folder(store) if setting else
+                   files_folder(store) / "returns" / Period.parse(period).file_part)
         files = run(store, period, out_dir=out_dir)
         first = [*files, *(path for path, _ in files.skipped)]
         where = str(first[0].parent) if first else ""
@@ -210,18 +236,43 @@ def returns_in_folder(store: LiveStore) -> list[Path]:
                   if not p.name.startswith(("~$", ".~lock")) and p != own)
 
 
+def chase_returns(book: xw.Book | None = None) -> dict[str, str]:
+    """The Chase returns button: a reminder drafted for every return of the current period
+    that is missing or was refused — an ``.eml`` in the files folder (``reminders/<period>``)
+    for the officer to open, check and send — and each recorded in the returns tracker. It
+    never sends: sending is ``qa-xl returns chase --send``, run on purpose."""
+    from qa_xl.collect.chase import chase_returns as run
+
+    def job(store: LiveStore) -> tuple[str, str]:
+        report = run(store, send=False, base=files_folder(store))
+        drafted = [r for r in report.reminders if r.draft]
+        unable = [r for r in report.reminders if r.problem]
+        if unable:  # a partner without an address is said, not skipped silently
+            store.book.app.alert("\n".join(report.lines())[:1500],
+                                 title="qa_xl: Chase returns", mode="info")
+        if not report.reminders:
+            return report.lines()[0], ""
+        left = f"; {plural(len(unable), 'partner')} without an e-mail address" if unable else ""
+        return (f"{plural(len(drafted), 'reminder')} drafted for {report.period}{left}",
+                str(report.folder or ""))
+
+    return _run(book, "Chase returns", job)
+
+
 def build_pack(book: xw.Book | None = None) -> dict[str, str]:
-    """The Build pack button: the Q&PC pack for the current period, saved as Word."""
+    """The Build committee pack button: the committee's pack for the current period, saved as
+    Word."""
     from qa_xl.papers import build_pack as run
 
-    return _run(book, "Build pack", lambda store: _paper(run(store)))
+    return _run(book, "Build pack", lambda store: _paper(run(store, folder=files_folder(store))))
 
 
 def build_board_report(book: xw.Book | None = None) -> dict[str, str]:
     """The Build Board report button: the half-yearly Board performance report."""
     from qa_xl.papers import build_board_report as run
 
-    return _run(book, "Build Board report", lambda store: _paper(run(store)))
+    return _run(book, "Build Board report",
+                lambda store: _paper(run(store, folder=files_folder(store))))
 
 
 def _paper(path: Path) -> tuple[str, str]:
@@ -230,18 +281,14 @@ def _paper(path: Path) -> tuple[str, str]:
 
 # ------------------------------------------------------- the self-assessments (issue 12)
 
-def _self_assessment_folder(store: LiveStore, form: str) -> Path | None:
-    """Where the forms go and come from: ``<returns_folder>/<form>/<cycle>`` when
-    returns_folder is set, else the library's default beside the workbook."""
+def _self_assessment_folder(store: LiveStore, form: str) -> Path:
+    """Where the forms go and come from: ``<returns folder>/<form>/<cycle>`` (the returns
+    folder is the files folder when returns_folder is blank)."""
     import datetime as dt
 
     from qa_xl.core.periods import Cycle
 
-    setting = read_settings(store).get("returns_folder")
-    if setting and str(setting).strip():
-        return _folder(store) / form / str(Cycle.containing(dt.date.today()))
-    base = store.path.parent if hasattr(store, "path") else Path.cwd()
-    return base / form / str(Cycle.containing(dt.date.today()))
+    return _folder(store) / form / str(Cycle.containing(dt.date.today()))
 
 
 def _issue_forms(book: xw.Book | None, form: str, action: str) -> dict[str, str]:
@@ -269,7 +316,7 @@ def _import_forms(book: xw.Book | None, form: str, action: str) -> dict[str, str
         if files is None:
             folder = _self_assessment_folder(store, form)
             files = sorted(p for p in folder.glob("*.xlsx")
-                           if not p.name.startswith(("~$", ".~lock"))) if folder else []
+                           if not p.name.startswith(("~$", ".~lock")))
         if not files:
             return "No files chosen: nothing imported", ""
         report = import_self_assessment(store, form, files)
@@ -285,19 +332,19 @@ def _import_forms(book: xw.Book | None, form: str, action: str) -> dict[str, str
 
 def s11_issue(book: xw.Book | None = None) -> dict[str, str]:
     """The Issue Section 11 button: one form per Board partner for the current cycle."""
-    return _issue_forms(book, "s11", "Issue Section 11")
+    return _issue_forms(book, "s11", "Issue Section 11 self-assessment")
 
 
 def s11_import(book: xw.Book | None = None) -> dict[str, str]:
     """The Import Section 11 button."""
-    return _import_forms(book, "s11", "Import Section 11")
+    return _import_forms(book, "s11", "Import Section 11 self-assessment")
 
 
 def s175_issue(book: xw.Book | None = None) -> dict[str, str]:
     """The Issue Section 175/157 button: one form per school and college."""
-    return _issue_forms(book, "s175", "Issue Section 175/157")
+    return _issue_forms(book, "s175", "Issue Section 175/157 safeguarding audit")
 
 
 def s175_import(book: xw.Book | None = None) -> dict[str, str]:
     """The Import Section 175/157 button."""
-    return _import_forms(book, "s175", "Import Section 175/157")
+    return _import_forms(book, "s175", "Import Section 175/157 safeguarding audit")

@@ -2,8 +2,9 @@
 xlwings Book, the twin of :class:`qa_xl.workbook.filestore.FileStore`.
 
 Every call to Excel is a round trip (a COM or AppleScript call on the desktop, an action for
-Office.js), so the store reads each table in one range read and writes each result table in
-one range write; it never loops over cells. This is the only layer that imports xlwings.
+Office.js), so the store reads the whole book in one go (:mod:`qa_xl.excel.book_reads`) and
+writes each result table in one range write; it never loops over cells. This is the only layer
+that imports xlwings.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 import xlwings as xw
 
 from qa_xl.core.errors import DataError
+from qa_xl.excel.book_reads import Reads, book_reads
 from qa_xl.workbook.build import CONDITIONAL_FILLS
 from qa_xl.workbook.schema import RawTable, column_letter, schema_for
 from qa_xl.workbook.store import (
@@ -31,7 +33,6 @@ from qa_xl.workbook.store import (
 FILLS = CONDITIONAL_FILLS["severity"]  # Error red, Warning amber: as the Validation sheet
 MAC_MAX_CELL_CALLS = 300  # Excel for Mac has no multi-area ranges: one call per cell, bounded
 WINDOWS_MAX_ADDRESS = 250  # Range("A1,B2,…") takes an address of up to 255 characters
-ROWS_BELOW = 20  # rows under a table read to find values typed outside it
 OFFICEJS_MAX_CELLS = 10_000  # Range.set_colors() takes at most 10,000 cells per call
 CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 _EXCEL_WOULD_CONVERT = re.compile(
@@ -46,10 +47,12 @@ _EXCEL_WOULD_CONVERT = re.compile(
 class LiveStore:
     """The :class:`qa_xl.workbook.store.Store` interface over an open xlwings Book.
 
-    Reads: each table's whole range (header and body) in one call, cached for the run. Writes:
-    per result table at most three calls (resize the table, clear rows it no longer has, set
-    the values), one per derived column and one per block of cells. Works on every xlwings
-    engine: the desktop one officers use and the remote one the tests use.
+    Reads: the whole book in one go, once a run (:func:`book_reads`: the book's payload on
+    Office.js and the remote engine, one saved copy on desktop Excel for Windows); a table
+    written in the run is read again from Excel. Writes: per result table at most three calls
+    (resize the table, clear rows it no longer has, set the values), one per derived column
+    and one per block of cells. Works on every xlwings engine: the desktop one officers use
+    and the remote one the tests use.
     """
 
     def __init__(self, book: xw.Book) -> None:
@@ -58,37 +61,63 @@ class LiveStore:
         fullname = Path(str(book.fullname))
         if fullname.is_absolute():  # a local file (not OneDrive/SharePoint, not Office.js)
             self.path = fullname
-        self.engine = book.app.engine.name
-        self._tables: dict[str, str] | None = None  # table name -> sheet name
+        self._engine = book.app.engine
+        self.engine = self._engine.name
+        self._reads: Reads | None = None
+        self._tables: dict[str, str] = {}  # table name -> sheet name, once read
+        self._sheet_list: list[str] = []
         self._raw: dict[str, RawTable] = {}
+        self._written: set[str] = set()  # tables Excel holds other rows of now
+        self._sheets: dict[str, Any] = {}  # sheet name -> xw.Sheet, looked up once
+        self._table_objects: dict[str, Any] = {}
         self.status_written = False
 
     # -- reading
+    @property
+    def reads(self) -> Reads:
+        """The whole book as it was when the button was pressed, read once."""
+        if self._reads is None:
+            self._reads = book_reads(self.book, self.engine, self._engine, self.label)
+            self._sheet_list = self._reads.sheet_names()
+            self._tables = {name: self._reads.table_sheet(name)
+                            for name in self._reads.table_names()}
+        return self._reads
+
     def sheet_names(self) -> list[str]:
-        return [sheet.name for sheet in self.book.sheets]
+        self.reads  # noqa: B018 -- reads the book once
+        return list(self._sheet_list)
 
     def table_names(self) -> list[str]:
-        if self._tables is None:
-            self._tables = {}
-            for sheet in self.book.sheets:
-                for table in sheet.tables:
-                    self._tables[table.name] = sheet.name
+        self.reads  # noqa: B018
         return list(self._tables)
 
-    def _table(self, name: str) -> tuple[Any, Any]:
+    def _sheet(self, name: str) -> Any:
+        if name not in self._sheets:
+            self._sheets[name] = self.book.sheets[name]
+        return self._sheets[name]
+
+    def _table_sheet(self, name: str) -> Any:
+        """The sheet holding a table (its xlwings object: no call until it is used)."""
         self.table_names()
-        assert self._tables is not None
-        sheet = self.book.sheets[self._tables[name]]
-        return sheet, sheet.tables[name]
+        return self._sheet(self._tables[name])
+
+    def _table(self, name: str) -> Any:
+        """The table's own object, looked up (two calls) only when it must be resized."""
+        if name not in self._table_objects:
+            self._table_objects[name] = self._table_sheet(name).tables[name]
+        return self._table_objects[name]
 
     def read_raw(self, table: str) -> RawTable:
         if table not in self._raw:
-            sheet, tbl = self._table(table)
-            rng = tbl.range
-            values = rng.options(ndim=2).value  # header and body: one read
-            header = ["" if h is None else str(h) for h in values[0]]
-            self._raw[table] = RawTable(table, sheet.name, header, [list(r) for r in values[1:]],
-                                        first_row=rng.row, first_col=rng.column)
+            if table in self._written:  # Excel has other rows now: read them from it
+                rng = self._table(table).range
+                values = rng.options(ndim=2).value  # header and body: one read
+                header = ["" if h is None else str(h) for h in values[0]]
+                self._raw[table] = RawTable(table, self._tables[table], header,
+                                            [list(r) for r in values[1:]],
+                                            first_row=rng.row, first_col=rng.column)
+            else:
+                self._raw[table] = self.reads.read_raw(table)
         return self._raw[table]
 
     def merged_ranges(self, sheet: str) -> list[tuple[int, int, int, int]]:
@@ -98,38 +127,17 @@ class LiveStore:
 
     def rows_below(self, raw: RawTable) -> list[int]:
         """Excel extends a table when a row is typed under it, but a workbook last saved by
-        LibreOffice or Google Sheets can hold rows outside: the rows under each table are read
-        (one call, at most ``ROWS_BELOW``)."""
-        ws = self.book.sheets[raw.sheet]
-        after = raw.first_row + len(raw.rows) + 1
-        values = ws.range((after, raw.first_col), (after + ROWS_BELOW - 1,
-                                                   raw.first_col + len(raw.header) - 1)
-                          ).options(ndim=2).value or []
-        found = []
-        for i, row in enumerate(values):
-            if all(v in (None, "") for v in row):
-                break
-            found.append(after + i)
-        return found
+        LibreOffice or Google Sheets can hold rows outside: the rows under each table, as the
+        book was read."""
+        return self.reads.rows_below(raw)
 
     def formula_cells(self, sheet: str) -> dict[str, str]:
-        """Desktop Excel gives the used range's formulas in one call; Office.js does not send
-        formulas with the book (nothing to report there)."""
-        ws = self.book.sheets[sheet]
-        try:
-            used = ws.used_range
-            formulas = used.options(ndim=2).formula
-        except NotImplementedError:
-            return {}
-        top, left = used.row, used.column
-        return {f"{column_letter(left + j)}{top + i}": text
-                for i, row in enumerate(formulas or ()) for j, text in enumerate(row)
-                if isinstance(text, str) and text.startswith("=")}
+        """The formulas where the book's read has them (desktop Excel's saved copy); Office.js
+        does not send formulas with the book (nothing to report there)."""
+        return self.reads.formula_cells(sheet)
 
     def sheet_values(self, sheet: str) -> list[list[Any]]:
-        ws = self.book.sheets[sheet]
-        last = ws.used_range.last_cell
-        return ws.range((1, 1), (last.row, last.column)).options(ndim=2).value
+        return self.reads.sheet_values(sheet)
 
     # -- writing
     def write(self, tables: dict[str, pd.DataFrame],
@@ -155,33 +163,50 @@ class LiveStore:
         if name not in self.table_names() and schema_for(name).added:
             self._add_table_sheet(name)
         raw = self.read_raw(name)  # the actual header order, and how many rows it had
-        sheet, tbl = self._table(name)
+        sheet = self._table_sheet(name)
         rows = [[excel_value(v) for v in row] for row in frame_rows(df, schema_for(name),
                                                                     raw.header)]
         top, left, width = raw.first_row, raw.first_col, len(raw.header)
         old, new = max(len(raw.rows), 1), max(len(rows), 1)  # a table keeps one body row
         if new != old:
-            tbl.resize(sheet.range((top, left), (top + new, left + width - 1)))
+            self._table(name).resize(sheet.range((top, left), (top + new, left + width - 1)))
         if old > new:
             sheet.range((top + new + 1, left), (top + old, left + width - 1)).clear_contents()
         if rows:
-            sheet.range((top + 1, left)).value = rows
+            self._put(sheet, top + 1, left, rows)
         else:
             sheet.range((top + 1, left), (top + 1, left + width - 1)).clear_contents()
-        del self._raw[name]  # Excel has the new rows now (the remote engine only queues them)
+        self._forget(name)
+
+    def _put(self, sheet: Any, top: int, left: int, rows: list[list[Any]]) -> None:
+        """Rows of values into the block they fill, from (top, left): two calls (the range,
+        its values). xlwings' ``Range.value`` would resize the range first, which costs a
+        dozen more round trips (it compares sheets, books and apps); the values are made
+        ready for Excel by the engine's own converter instead, as ``.value`` would."""
+        prepare = self._engine.impl.prepare_xl_data_element
+        width = max(len(row) for row in rows)
+        sheet.range((top, left), (top + len(rows) - 1, left + width - 1)).raw_value = [
+            [prepare(v, {}) for v in row] + [""] * (width - len(row)) for row in rows]
+
+    def _forget(self, name: str) -> None:
+        """Excel has the new rows now (the remote engine only queues them): a later read in
+        this run asks Excel for the table again."""
+        self._raw.pop(name, None)
+        self._written.add(name)
 
     def _add_table_sheet(self, name: str) -> None:
         """A workbook made before qa_xl had this table: its sheet, laid out as qa_xl lays out
         every table sheet, added after the last (four calls: the sheet, its words, the
         table)."""
         schema = schema_for(name)
-        sheet = self.book.sheets.add(name=schema.sheet, after=self.book.sheets[-1])
-        sheet.range("A1").options(ndim=2).value = [[schema.title], [schema.intro],
-                                                  [None]]
-        sheet.range((3, 1)).value = [schema.names]
-        sheet.tables.add(source=sheet.range((3, 1), (4, len(schema.names))), name=name,
-                         has_headers=True, table_style_name="TableStyleLight9")
-        assert self._tables is not None
+        sheet = self.book.sheets.add(name=schema.sheet, after=self._sheet(self._sheet_list[-1]))
+        self._sheets[schema.sheet] = sheet
+        self._sheet_list.append(schema.sheet)
+        self._put(sheet, 1, 1, [[schema.title], [schema.intro], [None]])
+        self._put(sheet, 3, 1, [schema.names])
+        self._table_objects[name] = sheet.tables.add(
+            source=sheet.range((3, 1), (4, len(schema.names))), name=name, has_headers=True,
+            table_style_name="TableStyleLight9")
         self._tables[name] = schema.sheet
         self._raw[name] = RawTable(name, schema.sheet, schema.names, [[None] * len(
             schema.names)], first_row=3, first_col=1)
@@ -191,7 +216,7 @@ class LiveStore:
         last, and any row the plan moves (:func:`qa_xl.workbook.store.row_plan`); every other
         row is not touched, so what Excel holds there stays exactly as it is."""
         raw = self.read_raw(name)
-        sheet, tbl = self._table(name)
+        sheet = self._table_sheet(name)
         top, left, width = raw.first_row, raw.first_col, len(raw.header)
         height = len(raw.rows)
         if height == 1 and all(v in (None, "") for v in raw.rows[0]):
@@ -208,18 +233,18 @@ class LiveStore:
                 writes[dest] = item
         old, new = max(height, 1), max(len(plan), 1)
         if new != old:
-            tbl.resize(sheet.range((top, left), (top + new, left + width - 1)))
+            self._table(name).resize(sheet.range((top, left), (top + new, left + width - 1)))
         if old > new:
             sheet.range((top + new + 1, left), (top + old, left + width - 1)).clear_contents()
         run: list[int] = []
         for dest in [*sorted(writes), None]:  # one write per run of consecutive rows
             if run and (dest is None or dest != run[-1] + 1):
-                sheet.range((run[0], left)).value = [[excel_value(v) for v in writes[r]]
-                                                     for r in run]
+                self._put(sheet, run[0], left, [[excel_value(v) for v in writes[r]]
+                                                for r in run])
                 run = []
             if dest is not None:
                 run.append(dest)
-        del self._raw[name]
+        self._forget(name)
 
     @staticmethod
     def _refuse_moving_formulas(sheet: Any, row: int, left: int, width: int) -> None:
@@ -244,22 +269,20 @@ class LiveStore:
         raw = self.read_raw(name)
         if not raw.rows:
             return
-        sheet, tbl = self._table(name)
+        sheet = self._table_sheet(name)
         first = raw.first_row + 1
         rows = frame_rows(df.reindex(range(first, first + len(raw.rows))), schema_for(name),
                           list(df.columns))
         header = list(raw.header)
         for column in df.columns:
             if column not in header:  # a workbook made before qa_xl derived it
-                self._append_column(sheet, tbl, raw, len(header), column)
+                self._append_column(sheet, raw, len(header), column)
                 header.append(column)
         for j, column in enumerate(df.columns):
             left = raw.first_col + header.index(column)
-            sheet.range((first, left)).options(ndim=2).value = [[excel_value(r[j])]
-                                                                 for r in rows]
+            self._put(sheet, first, left, [[excel_value(r[j])] for r in rows])
 
-    @staticmethod
-    def _append_column(sheet: Any, tbl: Any, raw: RawTable, width: int, column: str) -> None:
+    def _append_column(self, sheet: Any, raw: RawTable, width: int, column: str) -> None:
         """The table one column wider, its new header ``column``; refused when the column to
         its right holds anything (two calls: read it, resize and name it)."""
         top, right = raw.first_row, raw.first_col + width
@@ -271,8 +294,8 @@ class LiveStore:
                                 f"adds its column {column!r} there", sheet=sheet.name,
                                 cell=f"{column_letter(right)}{top + i}", action="move what is "
                                 "there one column further right and try again")
-        tbl.resize(sheet.range((top, raw.first_col), (bottom, right)))
-        sheet.range((top, right)).value = column
+        self._table(raw.name).resize(sheet.range((top, raw.first_col), (bottom, right)))
+        self._put(sheet, top, right, [[column]])
 
     def _write_cells(self, sheet: str, values: dict[str, Any]) -> None:
         """One write for a block of cells that fills a rectangle (the status cells), else one
@@ -280,14 +303,14 @@ class LiveStore:
         where = {cell: _coordinates(cell) for cell in values}
         rows = sorted({r for r, _ in where.values()})
         cols = sorted({c for _, c in where.values()})
-        ws = self.book.sheets[sheet]
+        ws = self._sheet(sheet)
         if len(where) == len(rows) * len(cols) and rows == list(range(rows[0], rows[-1] + 1)) \
                 and cols == list(range(cols[0], cols[-1] + 1)):
             grid = {rc: excel_value(values[cell]) for cell, rc in where.items()}
-            ws.range((rows[0], cols[0])).value = [[grid[(r, c)] for c in cols] for r in rows]
+            self._put(ws, rows[0], cols[0], [[grid[(r, c)] for c in cols] for r in rows])
             return
         for cell, value in values.items():
-            ws.range(cell).value = excel_value(value)
+            self._put(ws, *where[cell], [[excel_value(value)]])
 
     # -- marking cells
     def mark(self, colours: dict[str, dict[str, str | None]]) -> None:
@@ -297,7 +320,7 @@ class LiveStore:
         for sheet, cells in colours.items():
             if not cells or sheet not in self.sheet_names():
                 continue
-            ws = self.book.sheets[sheet]
+            ws = self._sheet(sheet)
             if self.engine in ("remote", "officejs"):
                 _mark_block(ws, cells)
             elif sys.platform == "win32":

@@ -95,7 +95,7 @@ _SETTINGS = {
     "following_qpc_meeting": _req(DATE), "next_board_meeting": _req(DATE),
     "protective_marking": _req(TEXT), "pack_version": _req(TEXT), "language": _req(TEXT),
     "voice_min_respondents": _req(INT), "due_soon_days": _req(INT),
-    "return_deadline_days": _req(INT), "returns_folder": _req(TEXT),
+    "return_deadline_days": _req(INT), "returns_folder": _req(TEXT), "files_folder": _opt(TEXT),
     "mail_from": _opt(TEXT), "reply_to": _opt(TEXT), "smtp_host": _opt(TEXT),
     "smtp_port": _opt(INT), "smtp_starttls": _opt(BOOL), "smtp_user": _opt(TEXT),
     "risk_bands": _Field(TABLES, fields=_BAND),

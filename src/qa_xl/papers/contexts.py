@@ -65,6 +65,7 @@ def _common(data: _Data, period: Period, meeting_key: str, what: str) -> dict[st
         "language": _text(data.setting("language", "en-GB")),
         "generated_on": _long(dt.date.today()), "as_at": _long(data.today),
         "workbook": data.label,
+        "provenance_scope": "",  # every indicator's trail, unless a paper says whose
     }
 
 
@@ -133,7 +134,11 @@ def _board_parts(data: _Data, half: Period, drawing: ChartSlots, start: Starter
                                  programme, risks, actions),
         "scorecard": groups, "other_indicators": rest, "risks": risks,
         "programme": {**programme, "board_plan": board_plan}, "actions": actions,
-        "provenance": appendix(data, inds), "self_assessment": committee_parts(data),
+        # the trail of the headline figures only: a Board member asking where another
+        # figure comes from has the Q&PC pack's appendix or qa-xl explain (the whole trail
+        # for every indicator made the report twice as long as its content)
+        "provenance": appendix(data, [i for i in inds if i.id in why]),
+        "provenance_scope": "the headline scorecard's", "self_assessment": committee_parts(data),
     })
     return context, pending
 

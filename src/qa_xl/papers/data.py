@@ -408,7 +408,14 @@ def check_reportable(data: _Data, covered: Period, *, asked: bool,
         raise error(f"there is nothing to report for {covered} yet: the latest returns are "
                     f"for {last_return} and the current period is "
                     f"{current or 'not set'}", file=data.label,
-                    action=f"give {where} up to {latest}")
+                    action=f"give {where} {_same_kind(latest.end, covered)} or earlier")
     if covered.end < first.start:
         raise error(f"there is nothing to report for {covered}: the first returns are for "
-                    f"{first}", file=data.label, action=f"give {where} from {first} on")
+                    f"{first}", file=data.label,
+                    action=f"give {where} {_same_kind(first.start, covered)} or later")
+
+
+def _same_kind(day: Any, covered: Period) -> Period:
+    """The period of the kind asked for (a year for --year) that holds ``day``: the answer
+    to a bad --year names a year, not a quarter."""
+    return Period.containing(day, covered.kind)

@@ -6,8 +6,8 @@ their data change), the words are drawn with Pillow onto the rendered figure (in
 3.11 text was three quarters of an SPC chart's time), and the whole batch is drawn by a worker
 process that imports matplotlib while the main process is still reading the workbook
 (:func:`warm_up`, :func:`start`), so the charts are ready by the time the document has been
-rendered. Where ``fork`` is not available (Windows, where the Excel buttons run) the charts
-are drawn in-process: slower, never wrong.
+rendered. Where ``fork`` is not available (Windows, where the Excel buttons run; Pyodide in xlwings
+Lite) or a worker cannot start, the charts are drawn in-process: slower, never wrong.
 
 What each chart says — its spec, alt text and title — is in :mod:`qa_xl.papers.charts`.
 matplotlib is imported only when the first chart is drawn.
@@ -564,8 +564,28 @@ class _BarsFigure:
             words.add((px, py - 5), label, anchor="mt")
             text = format_value(value, spec.unit, missing="No figure")
             _, top = ax.transData.transform((i, value or 0))
-            words.add((px, top + 3), text, bold=True, colour="#000000", anchor="mb")
+            line = (ax.transData.transform((0, spec.target))[1]
+                    if spec.target is not None else None)
+            y, colour, anchor = value_label_place(top, py, line)
+            words.add((px, y), text, bold=True, colour=colour, anchor=anchor)
         return words.png()
+
+
+LABEL_PX = 7.5 * DPI / 72  # the height of a bar's figure, in pixels
+
+
+def value_label_place(top: float, base: float, line: float | None
+                      ) -> tuple[float, str, str]:
+    """Where a bar's figure goes (y in pixels, colour, anchor): just above the bar, unless
+    the target line runs through that place (the line struck the figure through); then
+    inside the top of the bar in white (5.2:1 on the bar's blue) where the bar is tall
+    enough, or else just above the line."""
+    above = (top + 3, "#000000", "mb")
+    if line is None or not (top - 1 <= line <= top + 3 + LABEL_PX + 2):
+        return above
+    if top - base >= LABEL_PX + 8:
+        return (top - 3, "#FFFFFF", "mt")
+    return (line + 3, "#000000", "mb")
 
 
 def bar_chart(spec: BarSpec) -> Chart:
@@ -628,7 +648,10 @@ def _warm() -> None:
 
 
 def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and os.cpu_count() not in (None, 1)
+    """A forked worker can help: not on Windows, a single core, or Pyodide (xlwings Lite),
+    which has no os.fork."""
+    return (hasattr(os, "fork") and "fork" in multiprocessing.get_all_start_methods()
+            and os.cpu_count() not in (None, 1))
 
 
 def warm_up(workers: int = 1) -> None:
@@ -642,7 +665,10 @@ def warm_up(workers: int = 1) -> None:
     global _POOL
     workers = int(os.environ.get("QA_XL_CHART_WORKERS", workers))
     if _POOL is None and workers > 0 and _can_fork():
-        _POOL = multiprocessing.get_context("fork").Pool(workers, initializer=_warm)
+        try:
+            _POOL = multiprocessing.get_context("fork").Pool(workers, initializer=_warm)
+        except (OSError, NotImplementedError, RuntimeError):  # no process can start here:
+            _POOL = None  # the charts are drawn in this process
 
 
 def shut_down() -> None:

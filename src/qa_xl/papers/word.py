@@ -368,7 +368,8 @@ def _check_out(out: Path | str | None) -> None:
 
 
 def _build(workbook: str | Path | Store, kind: str, period: str | None, out: Path | None,
-           template: Path | None, today: dt.date | None, pdf: bool = False) -> Path:
+           template: Path | None, today: dt.date | None, pdf: bool = False,
+           folder: Path | None = None) -> Path:
     """Read, build the context, render while the charts are drawn, put the charts in, save;
     with ``pdf``, also the tagged PDF beside it (:func:`qa_xl.papers.pdf.write_pdf`)."""
     _check_out(out)
@@ -377,8 +378,8 @@ def _build(workbook: str | Path | Store, kind: str, period: str | None, out: Pat
     try:
         data, context, covered, pending = paper(workbook, kind, period, today, drawing.start)
         part = getattr(covered, "file_part", None) or covered.file_label  # a Cycle
-        path = render(template_path, context, _out_path(out, data.folder, FILE_NAMES[kind].format(
-                          part)),
+        name = FILE_NAMES[kind].format(part)
+        path = render(template_path, context, _out_path(out, folder or data.folder, name),
                       title=context["title"], language=context["language"],
                       subject=context.get("subject", context["title"]),
                       author=context["partnership"], pictures=pending)
@@ -402,12 +403,14 @@ TEMPLATES = {"pack": PACK_TEMPLATE, "board": BOARD_TEMPLATE, "yearly": YEARLY_TE
 
 def build_pack(workbook: str | Path | Store, *, period: str | None = None,
                out: Path | None = None, template: Path | None = None,
-               today: dt.date | None = None, pdf: bool = False) -> Path:
+               today: dt.date | None = None, pdf: bool = False,
+               folder: Path | None = None) -> Path:
     """Write the quarterly Q&PC pack and return its path (default
     ``<workbook folder>/QPC_pack_<period>.docx``). ``today`` is the date at which overdue
     activities, risks and actions are judged; ``pdf`` also writes the tagged PDF beside it
-    (same name, ``.pdf``) through LibreOffice."""
-    return _build(workbook, "pack", period, out, template, today, pdf)
+    (same name, ``.pdf``) through LibreOffice. ``folder`` puts the default name in another
+    folder (the buttons' files folder: a workbook in xlwings Lite has no folder of its own)."""
+    return _build(workbook, "pack", period, out, template, today, pdf, folder)
 
 
 def build_yearly_report(workbook: str | Path | Store, *, year: str | None = None,
@@ -444,11 +447,13 @@ def build_self_assessment_report(workbook: str | Path | Store, form: str, *,
 
 def build_board_report(workbook: str | Path | Store, *, period: str | None = None,
                        out: Path | None = None, template: Path | None = None,
-                       today: dt.date | None = None, pdf: bool = False) -> Path:
+                       today: dt.date | None = None, pdf: bool = False,
+                       folder: Path | None = None) -> Path:
     """Write the half-yearly Board performance report and return its path (default
     ``<workbook folder>/Board_report_<half-year>.docx``); ``period`` is a half-year such as
-    2026-27 H1 (a quarter means its half-year); ``pdf`` as for :func:`build_pack`."""
-    return _build(workbook, "board", period, out, template, today, pdf)
+    2026-27 H1 (a quarter means its half-year); ``pdf`` and ``folder`` as for
+    :func:`build_pack`."""
+    return _build(workbook, "board", period, out, template, today, pdf, folder)
 
 
 # --------------------------------------------------------------------------- template check

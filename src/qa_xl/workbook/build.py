@@ -92,12 +92,14 @@ def _formats(book: xlsxwriter.Workbook) -> Formats:
 
 def new(path: str | Path, config: Config | None = None, *, force: bool = False,
         data: dict[str, pd.DataFrame] | None = None, secret: str | None = None,
-        workbook_id: str | None = None) -> Path:
+        workbook_id: str | None = None, lite: bool = False) -> Path:
     """Write a new master workbook; refuse to overwrite an existing one unless ``force``.
 
     ``data`` gives starting rows per table name (the demo uses it); without it the workbook
     starts with the configuration's partners, indicators, QA programme and content areas.
-    An ``.xlsm`` path also gets the VBA project and the buttons (:mod:`qa_xl.workbook.vba`).
+    An ``.xlsm`` path also gets the VBA project and the buttons (:mod:`qa_xl.workbook.vba`);
+    ``lite`` (an ``.xlsx`` only) puts the buttons' xlwings Lite scripts in the workbook
+    instead (:mod:`qa_xl.workbook.lite`), for Excel without Python.
     """
     from qa_xl.framework import load_config
 
@@ -108,6 +110,9 @@ def new(path: str | Path, config: Config | None = None, *, force: bool = False,
             "qa-xl new writes an .xlsm (with the buttons) or .xlsx workbook, not "
             f"{path.suffix or 'a file with no ending'}",
             file=path, action="name the file ….xlsm, or ….xlsx for a workbook without macros")
+    if lite and path.suffix.lower() != ".xlsx":
+        raise UnusableInput("a workbook for xlwings Lite has no macros: it is an .xlsx",
+                            file=path, action="name the file ….xlsx with --lite")
     if path.exists() and not force:
         raise UnusableInput("the file already exists", file=path,
                             action="choose another name, or add --force to replace it")
@@ -132,6 +137,10 @@ def new(path: str | Path, config: Config | None = None, *, force: bool = False,
         try:
             _write_book(Path(tmp), config, data or {}, secret or secrets.token_hex(32),
                         workbook_id or str(uuid.uuid4()), macros=path.suffix.lower() == ".xlsm")
+            if lite:
+                from qa_xl.workbook.lite import add_lite
+
+                Path(tmp).write_bytes(add_lite(Path(tmp).read_bytes()))
             make_shareable(tmp)  # mkstemp makes the file private (0600)
             os.replace(tmp, target)
         except OSError as exc:
@@ -459,7 +468,7 @@ def _macros(book: xlsxwriter.Workbook, start: Any, fmt: Formats, config: Config)
     start.write_string(BUTTON_ROW, BUTTON_COLUMN, "Buttons", fmt.label)
     for i, button in enumerate(BUTTONS):
         start.insert_button(BUTTON_ROW + 1 + 2 * i, BUTTON_COLUMN, {
-            "macro": button.sub, "caption": button.caption.format(**config.names),
+            "macro": button.sub, "caption": button.label(config.names),
             "width": 200, "height": 30})
 
 
@@ -472,8 +481,13 @@ STEPS_TEXT = (
     "3. Validate: every problem is listed on the Validation sheet with its sheet and cell.",
     "4. Roll up: the Rollup sheet consolidates every indicator and rates it Green/Amber/Red.",
     "5. Build the {committee_short} pack and the {board} report (Word papers, saved beside "
-    "this workbook).",
+    "this workbook, or in files_folder on the Config sheet).",
 )
+# Which buttons belong to which way of running them (README "In Excel", "In Excel without Python").
+PATHS_TEXT = (
+    "Buttons: with Python on this computer, the buttons to the right (QA_Master.xlsm). "
+    "Without Python, the same buttons are in the xlwings Lite pane (Home > xlwings Lite; a "
+    "workbook made by qa-xl new --lite); set files_folder on the Config sheet first.")
 
 
 def _start_sheet(ws: Any, fmt: Formats, config: Config,
@@ -488,6 +502,7 @@ def _start_sheet(ws: Any, fmt: Formats, config: Config,
     ws.write_string(3, 1, "What to do", fmt.label)
     for i, line in enumerate(STEPS_TEXT):
         ws.write_string(4 + i, 1, line.format(**config.names))
+    ws.write_string(4 + len(STEPS_TEXT) + 1, 1, PATHS_TEXT)  # row 11, above "Last run"
     ws.write_string(11, 1, "Last run", fmt.label)
     labels = {"action": "Action", "ran_at": "When", "result": "Result", "output": "Saved to"}
     for key, cell in STATUS_CELLS.items():

@@ -57,6 +57,8 @@ def check_schema(table: S.Table, lists: dict[str, list[str]]) -> list[Finding]:
         if col.derived:
             continue
         allowed = {v.casefold() for v in lists.get(col.choices, [])} if col.choices else None
+        if col.choices and col.choices not in lists and table.schema.added:
+            allowed = None  # a workbook made before the table (and its list) existed
         series = table.df[col.name]
         for row in _suspects(col, series, allowed):
             value = series.at[row]

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import python_calamine as calamine
 
 from qa_xl.core.errors import UnusableInput, os_problem
+from qa_xl.workbook import xlsxread
 from qa_xl.workbook.schema import RawTable, schema_for
 from qa_xl.workbook.store import RowsWrite, Store, frame_rows, row_plan
 from qa_xl.workbook.xlsxparts import Fingerprint, check_not_locked
@@ -62,8 +62,7 @@ class FileStore:
         except OSError as exc:
             raise os_problem(exc, "read the workbook", self.path) from exc
         try:
-            self._book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(self.data),
-                                                                 load_tables=True)
+            self._book = xlsxread.open_book(self.data)  # python-calamine, or openpyxl
             self._tables = list(self._book.table_names)
         except Exception as exc:  # calamine raises several types for damaged packages
             raise UnusableInput(f"the workbook cannot be read ({exc})", file=self.path,
@@ -199,7 +198,7 @@ class FileStore:
                        new_sheets=new_sheets)
 
     def close(self) -> None:
-        with contextlib.suppress(calamine.WorkbookClosed):
+        with contextlib.suppress(*xlsxread.READ_ERRORS):
             self._book.close()
 
 

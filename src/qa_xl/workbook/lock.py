@@ -33,7 +33,7 @@ from qa_xl.core.errors import UnusableInput, os_problem
 
 LOCK_SUFFIX = ".qa_xl-lock"
 DEFAULT_WAIT = 10.0  # seconds: an import of every return takes a few at 200 partners
-_HELD: dict[str, int] = {}  # lock path -> depth, for jobs that call other jobs
+_HELD: dict[tuple[str, int], int] = {}  # (lock path, thread) -> depth: jobs calling jobs
 _HELD_LOCK = threading.Lock()
 
 
@@ -44,9 +44,11 @@ class WorkbookBusy(UnusableInput):
 
 
 def lock_path(workbook: str | Path) -> Path:
-    """The lock file of a workbook: beside the file the officer named (a shared drive's link
-    and its target share one name, so two officers using either meet at the same lock)."""
-    path = Path(workbook)
+    """The lock file of a workbook: beside the real file, behind any symbolic links, so two
+    officers reaching one workbook by two paths (a shared drive's link and its target, two
+    links, a linked folder) meet at the same lock — and one job asking twice by two paths
+    is known to hold it already."""
+    path = Path(os.path.realpath(workbook))
     return path.with_name(path.name + LOCK_SUFFIX)
 
 
@@ -74,13 +76,14 @@ def master_lock(workbook: str | Path, program: str, *, wait: float | None = None
                 say: Callable[[str], None] | None = _say_on_stderr) -> Iterator[Path]:
     """Hold the workbook's writer lock for the ``with`` block.
 
-    ``program`` says what holds it ("qa-xl returns import"). Re-entrant within a process, so
-    a job that runs another (the demo imports, then rolls up) holds it once.
+    ``program`` says what holds it ("qa-xl returns import"). Re-entrant within a thread, so
+    a job that runs another (the demo imports, then rolls up) holds it once; another thread
+    of the same process (two button presses served at once) waits like another process.
     """
     from filelock import FileLock, Timeout
 
     path = lock_path(workbook)
-    key = str(path.absolute())
+    key = (str(path), threading.get_ident())
     with _HELD_LOCK:
         if _HELD.get(key):
             _HELD[key] += 1
@@ -140,8 +143,8 @@ def master_lock(workbook: str | Path, program: str, *, wait: float | None = None
 
 
 def is_held(workbook: str | Path) -> bool:
-    """Does this process hold the workbook's lock?"""
-    return bool(_HELD.get(str(lock_path(workbook).absolute())))
+    """Does this thread hold the workbook's lock?"""
+    return bool(_HELD.get((str(lock_path(workbook)), threading.get_ident())))
 
 
 def _user() -> str:

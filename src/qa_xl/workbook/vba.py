@@ -29,6 +29,7 @@ import functools
 import importlib.util
 import os
 import random
+import re
 import struct
 import tempfile
 import threading
@@ -62,13 +63,26 @@ class Button:
         """The exact Python the sub hands to RunPython."""
         return f"import {PYTHON_MODULE}; {PYTHON_MODULE}.{self.function}()"
 
+    def label(self, names: dict[str, str]) -> str:
+        """The caption with the partnership's names, in plain words: XlsxWriter writes a
+        button's caption into the drawing's XML as it is, so an "&" (or < > " ') from a name
+        would make the .xlsm unreadable once LibreOffice re-saves it."""
+        return plain_caption(self.caption.format(**names))
+
+
+def plain_caption(text: str) -> str:
+    """Text without XML's special characters: "&" said as "and", < > " ' left out."""
+    text = re.sub(r"\s*&\s*", " and ", text)
+    return re.sub(r"\s+", " ", re.sub(r"[<>\"']", "", text)).strip()
+
 
 BUTTONS = (
     Button("Validate", "Validate", "validate"),
     Button("RollUp", "Roll up", "rollup"),
     Button("IssueReturns", "Issue returns", "issue_returns"),
     Button("ImportReturns", "Import returns", "import_returns"),
-    Button("BuildPack", "Build {committee_short} pack", "build_pack"),
+    Button("ChaseReturns", "Chase returns", "chase_returns"),
+    Button("BuildPack", "Build committee pack", "build_pack"),
     Button("BuildBoardReport", "Build {board} report", "build_board_report"),
 )
 # The self-assessments (issue 12), appended as their own entry.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import functools
 import glob
 import hashlib
@@ -24,6 +25,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +166,20 @@ def write_workbook(
         raise ValueError("keep_backups must be at least 1")
     if not tables and not cells and not new_sheets:
         return None
+    from qa_xl.workbook.lock import master_lock
+
+    # A caller that did not take the lock (a script, a test) still never saves in the middle
+    # of another job's save, nor tidies away that job's temporary files: it waits its turn.
+    with master_lock(path, "Save the workbook"):
+        return _write_locked(path, tables, cells, backup=backup, keep_backups=keep_backups,
+                             source=source, expect=expect, new_sheets=new_sheets)
+
+
+def _write_locked(path: Path, tables: dict[str, TableWrite] | None,
+                  cells: dict[str, dict[str, CellValue]] | None, *, backup: bool,
+                  keep_backups: int, source: bytes | None, expect: Fingerprint | None,
+                  new_sheets: list[NewSheet] | None) -> Path | None:
+    """:func:`write_workbook` once the workbook's lock is held."""
     target = real_file(path)
     check_not_locked(path)
     if target != path:
@@ -202,7 +218,8 @@ def write_workbook(
         if expect is not None and not expect.matches(target):
             raise WorkbookChanged("the workbook was saved by someone else while qa_xl was "
                                   "working on it", file=path)
-        saved = _backup(path, source) if backup else None
+        # beside the real file, as the lock is: two paths to one workbook keep one set
+        saved = _backup(target, source) if backup else None
         try:
             os.replace(tmp, target)
         except PermissionError as exc:  # Windows: Excel holds the file open
@@ -223,7 +240,7 @@ def write_workbook(
         tmp.unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # the save is done: tidying up must not undo it
         if saved:
-            _prune(path, keep_backups)
+            _prune(target, keep_backups)
         faults.point("pruned")
         _remove_leftovers(path, target)
     return saved
@@ -940,14 +957,14 @@ def _backup(path: Path, data: bytes) -> Path:
     <suffix>: written under a temporary name, checked to open as the workbook, then renamed,
     so a full disk or a killed run never leaves a broken file with a backup's name."""
     folder = path.parent / "backups"
+    doing = f"keep a backup of the workbook {path.name} in its backups folder ({folder})"
     try:
         folder.mkdir(exist_ok=True)
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         n = max((key[1] for key, _ in _backups(path) if key[0] == stamp), default=0) + 1
-        target = folder / f"{path.stem}.backup-{stamp}{f'-{n}' * (n > 1)}{path.suffix}"
         fd, name = tempfile.mkstemp(dir=folder, prefix=temp_prefix(path), suffix=TEMP_SUFFIX)
     except OSError as exc:
-        raise os_problem(exc, "keep a backup in the backups folder", folder) from exc
+        raise os_problem(exc, doing, path) from exc
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -955,17 +972,40 @@ def _backup(path: Path, data: bytes) -> Path:
             out.flush()
             os.fsync(out.fileno())
         if not _good_backup(tmp):
-            raise UnusableInput("the backup did not check out", file=tmp,
+            raise UnusableInput(f"the backup of the workbook {path.name} did not check out "
+                                f"({tmp})", file=path,
                                 action="try again; the workbook has not been changed")
         faults.point("backup-temp-written")
         _copy_what_the_file_is(real_file(path), tmp)
-        os.replace(tmp, target)
+        target = _rename_new(tmp, lambda n: folder / (
+            f"{path.stem}.backup-{stamp}{f'-{n}' * (n > 1)}{path.suffix}"), n)
         faults.point("backup-renamed")
     except OSError as exc:
-        raise os_problem(exc, "keep a backup in the backups folder", folder) from exc
+        raise os_problem(exc, doing, path) from exc
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def _rename_new(tmp: Path, name: Callable[[int], Path], n: int) -> Path:
+    """Give ``tmp`` the first of ``name(n)``, ``name(n + 1)``… that no file has yet: a backup
+    is never written over another (two saves in one second, a clock put back an hour)."""
+    for _ in range(10_000):
+        target = name(n)
+        try:
+            os.link(tmp, target)  # fails if the name is taken, where os.replace would not
+        except FileExistsError:
+            n += 1
+            continue
+        except OSError:  # a drive without hard links (some network shares)
+            if target.exists() or target.is_symlink():
+                n += 1
+                continue
+            os.replace(tmp, target)
+            return target
+        tmp.unlink(missing_ok=True)
+        return target
+    raise FileExistsError(errno.EEXIST, "no free backup name", str(name(n)))
 
 
 def _good_backup(path: Path, *, thorough: bool = True) -> bool:
@@ -997,11 +1037,24 @@ def _prune(path: Path, keep: int) -> None:
     """Keep the ``keep`` newest *good* backups; a damaged one (left by an older version) is
     removed only once ``keep`` good ones newer than it exist. Runs only after a good save."""
     good = 0
-    for _, backup in reversed(_backups(path)):
+    for backup in _newest_first([p for _, p in _backups(path)]):
         if good >= keep:
             backup.unlink(missing_ok=True)
         elif _good_backup(backup, thorough=False):
             good += 1
+
+
+def _newest_first(backups: list[Path]) -> list[Path]:
+    """Backups by when they were written (their modification time), not by the time in their
+    name: the name is the local clock's, which goes back an hour each autumn and can be set
+    wrong, and a backup copied in from elsewhere keeps its name."""
+    def written(p: Path) -> int:
+        try:
+            return p.stat().st_mtime_ns
+        except OSError:
+            return 0
+    order = {p: i for i, p in enumerate(backups)}  # the name's order breaks a tie
+    return sorted(backups, key=lambda p: (written(p), order[p]), reverse=True)
 
 
 def _remove_leftovers(path: Path, target: Path) -> None:
@@ -1011,7 +1064,7 @@ def _remove_leftovers(path: Path, target: Path) -> None:
 
     if not is_held(path):
         return
-    for folder, base in ((target.parent, target), (path.parent / "backups", path)):
+    for folder, base in ((target.parent, target), (target.parent / "backups", target)):
         if folder.is_dir():
             for leftover in folder.glob(f"{glob.escape(temp_prefix(base))}*{TEMP_SUFFIX}"):
                 leftover.unlink(missing_ok=True)
