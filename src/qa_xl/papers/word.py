@@ -505,7 +505,7 @@ def check_template(template: Path | str, context: dict[str, Any] | None = None, 
 _COVER_NAMES = (
     "title", "partnership", "partnership_short", "committee", "committee_short", "board",
     "period", "period_dates", "meeting_date", "version", "protective_marking", "language",
-    "generated_on", "as_at", "workbook", "subject",
+    "generated_on", "as_at", "workbook", "subject", "provenance_scope",
 )
 _COMMON_NAMES = (*_COVER_NAMES, "summary", "scorecard", "risks", "programme", "actions",
                  "provenance")
