@@ -64,3 +64,27 @@ def chase_returns(book: xw.Book):
     """Draft a reminder (.eml) for every return missing or refused, into the files folder;
     nothing is sent from a button."""
     _done(xl.chase_returns(book))
+
+
+@script
+def s11_issue(book: xw.Book):
+    """Write one Section 11 self-assessment form per Board partner for the current cycle."""
+    _done(xl.s11_issue(book))
+
+
+@script
+def s11_import(book: xw.Book):
+    """Import the completed Section 11 forms found in the files folder's s11/<cycle>."""
+    _done(xl.s11_import(book))
+
+
+@script
+def s175_issue(book: xw.Book):
+    """Write one Section 175/157 audit form per school and college for the current cycle."""
+    _done(xl.s175_issue(book))
+
+
+@script
+def s175_import(book: xw.Book):
+    """Import the completed Section 175/157 forms found in the files folder's s175/<cycle>."""
+    _done(xl.s175_import(book))
