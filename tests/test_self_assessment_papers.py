@@ -132,3 +132,15 @@ def test_the_timetable_row_follows_the_complete_cycle(master):
     assert any(a["last_done"] == "1 Aug 2024" for a in rows) or all(
         dt.datetime.strptime(a["last_done"], "%d %b %Y").date() > dt.date(2024, 8, 1)
         for a in rows)
+
+
+def test_the_cycle_template_checks_against_the_cycle_context(master, capsys):
+    template = papers.TEMPLATE_DIR / papers.SELF_ASSESSMENT_TEMPLATE
+    with pytest.raises(SystemExit) as done:
+        cli_main(["paper", "s11", str(master), "--check-template", str(template)])
+    assert done.value.code == 0
+    assert "every name it uses is in the Section 11 report's context" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as done:  # the pack's template is not the cycle's
+        cli_main(["paper", "s11", str(master), "--check-template",
+                  str(papers.TEMPLATE_DIR / papers.PACK_TEMPLATE)])
+    assert done.value.code == 2

@@ -72,7 +72,8 @@ def _check(template: Path, workbook: Path | None, kind: str, period: str | None,
     context = paper_context(workbook, kind, period=period, today=today,
                             draw=False) if workbook else None
     missing = check_template(template, context, kind=kind)
-    words = kind.replace("_", " ")
+    words = {"s11": "Section 11 report", "s175": "Section 175/157 report"}.get(
+        kind, kind.replace("_", " "))
     if missing:
         err.print(f"Names that {template.name} uses and the {words} does not provide:",
                   markup=False)
