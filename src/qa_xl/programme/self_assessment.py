@@ -78,12 +78,27 @@ def standard_grades(answers: pd.DataFrame, sa: SelfAssessmentForm, grades: Seque
     blank. Index: organisation, sorted."""
     rows = _of(answers, sa.form, cycle)
     ids = [s.id for s in sa.standards]
-    out: dict[str, dict[str, str]] = {}
-    for (org, std), group in rows.groupby([rows["organisation"].map(_text),
-                                           rows["standard"].map(_text)], sort=True):
-        out.setdefault(org, {})[std] = worst(group["grade"], grades)
-    table = pd.DataFrame.from_dict(out, orient="index").reindex(columns=ids).fillna("")
+    order = ranked(grades)
+    grade = rows["grade"].map(_text)
+    # worst() for every (organisation, standard) at once: the highest rank among the ranked
+    # grades given; Not applicable when something was given but nothing ranks; else blank
+    frame = pd.DataFrame({
+        "organisation": rows["organisation"].map(_text).to_numpy(),
+        "standard": rows["standard"].map(_text).to_numpy(),
+        "rank": grade.map({name: i for i, name in enumerate(order)}).to_numpy(dtype=float),
+        "given": (grade != "").to_numpy(),
+    })
+    na = not_applicable(grades) or ""
+    if frame.empty:
+        table = pd.DataFrame(columns=ids, dtype=object)
+    else:
+        agg = frame.groupby(["organisation", "standard"], sort=True).agg(
+            rank=("rank", "max"), given=("given", "any"))
+        agg["grade"] = [order[int(r)] if r == r else (na if g else "")
+                        for r, g in zip(agg["rank"], agg["given"])]
+        table = agg["grade"].unstack("standard").reindex(columns=ids).fillna("")
     table.index.name = "organisation"
+    table.columns.name = None
     return table.sort_index().astype(object)
 
 
