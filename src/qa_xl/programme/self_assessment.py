@@ -37,6 +37,12 @@ IMPROVED, DECLINED, UNCHANGED, NO_PREVIOUS = "Improved", "Declined", "Unchanged"
 NOT_APPLICABLE_WORDS = ("not applicable", "n/a")
 
 
+def _texts(column: pd.Series) -> pd.Series:
+    """:func:`qa_xl.core.findings.text` for a whole column at once (blank for missing,
+    stripped): the answers table holds a row per question of every organisation."""
+    return column.astype(object).where(column.notna(), "").astype(str).str.strip()
+
+
 def ranked(grades: Iterable[Any]) -> list[str]:
     """The grade names that rank, best first: the scale without its 'Not applicable'.
 
@@ -56,7 +62,7 @@ def not_applicable(grades: Iterable[Any]) -> str | None:
 
 def _of(answers: pd.DataFrame, form: str, cycle: Cycle | str) -> pd.DataFrame:
     """One form's answers for one cycle."""
-    mask = (answers["form"].map(_text) == form) & (answers["cycle"].map(_text) == str(cycle))
+    mask = (_texts(answers["form"]) == form) & (_texts(answers["cycle"]) == str(cycle))
     return answers[mask]
 
 
@@ -79,12 +85,12 @@ def standard_grades(answers: pd.DataFrame, sa: SelfAssessmentForm, grades: Seque
     rows = _of(answers, sa.form, cycle)
     ids = [s.id for s in sa.standards]
     order = ranked(grades)
-    grade = rows["grade"].map(_text)
+    grade = _texts(rows["grade"])
     # worst() for every (organisation, standard) at once: the highest rank among the ranked
     # grades given; Not applicable when something was given but nothing ranks; else blank
     frame = pd.DataFrame({
-        "organisation": rows["organisation"].map(_text).to_numpy(),
-        "standard": rows["standard"].map(_text).to_numpy(),
+        "organisation": _texts(rows["organisation"]).to_numpy(),
+        "standard": _texts(rows["standard"]).to_numpy(),
         "rank": grade.map({name: i for i, name in enumerate(order)}).to_numpy(dtype=float),
         "given": (grade != "").to_numpy(),
     })
@@ -158,7 +164,7 @@ def not_returned(answers: pd.DataFrame, organisations: Iterable[Any], form: str,
     """The organisations (partner_ids or school_ids, in the order given) with no answer in
     the cycle: a form not imported yet, whether or not it was issued."""
     rows = _of(answers, form, cycle)
-    returned = set(rows["organisation"].map(_text))
+    returned = set(_texts(rows["organisation"]))
     return [o for o in map(_text, organisations) if o and o not in returned]
 
 
@@ -168,11 +174,11 @@ def cycle_actions(actions: pd.DataFrame, sa: SelfAssessmentForm, cycle: Cycle | 
     form's ``action_source``; with ``cycle``, only those keyed to that cycle,
     S11-2026-28-…), each with ``done`` (Completed or Closed), ``overdue`` (open and its due
     date passed) and ``organisation`` read from the key (blank for a row typed by hand)."""
-    mine = actions[actions["source"].map(_text) == sa.action_source].copy()
+    mine = actions[_texts(actions["source"]) == sa.action_source].copy()
     prefix = f"{sa.form.upper()}-"
     if cycle is not None:
         prefix = f"{prefix}{cycle}-"
-        mine = mine[mine["action_id"].map(_text).str.startswith(prefix)]
+        mine = mine[_texts(mine["action_id"]).str.startswith(prefix)]
     today = as_date(today)
     done = mine["status"].map(lambda s: _text(s).lower() in DONE_STATUSES).astype(bool)
     due = mine["due_date"].map(as_date)
@@ -235,7 +241,7 @@ def completed_on(answers: pd.DataFrame, organisations: Iterable[Any], form: str,
     if not orgs or not_returned(answers, orgs, form, cycle):
         return None
     rows = _of(answers, form, cycle)
-    rows = rows[rows["organisation"].map(_text).isin(orgs)]
+    rows = rows[_texts(rows["organisation"]).isin(orgs)]
     last = rows["submitted_on"].max()
     return as_date(last) if not pd.isna(last) else None
 
@@ -247,8 +253,8 @@ def follow_timetable(timetable: pd.DataFrame, answers: pd.DataFrame, sa: SelfAss
     (later than what is typed, never earlier), so timetable.timetable_status works their
     next due date out from it as for every activity. Other rows are unchanged."""
     orgs = [o for o in map(_text, organisations) if o]
-    cycles = sorted({c for c in answers.loc[answers["form"].map(_text) == sa.form, "cycle"]
-                     .map(_text) if c}, reverse=True)
+    cycles = sorted({c for c in _texts(answers.loc[_texts(answers["form"]) == sa.form, "cycle"])
+                     if c}, reverse=True)
     done = None
     for cycle in cycles:
         done = completed_on(answers, orgs, sa.form, cycle)
@@ -257,7 +263,7 @@ def follow_timetable(timetable: pd.DataFrame, answers: pd.DataFrame, sa: SelfAss
     out = timetable.copy()
     if done is None:
         return out
-    mine = out["activity_type"].map(_text) == sa.timetable_type
+    mine = _texts(out["activity_type"]) == sa.timetable_type
     for i in out.index[mine]:
         typed = as_date(out.at[i, "last_done"])
         if typed is None or typed < done:
