@@ -78,7 +78,9 @@ def self_assessment_part(data: _Data, form: str, cycle: Cycle | str | None = Non
         if cycle is None:
             return None
     cycle = cycle if isinstance(cycle, Cycle) else Cycle.parse(cycle)
-    answers, grades = data.self_assessments, cfg.grades
+    # this cycle's answers and the last one's (for movement): every call below filters them
+    answers = sa_.form_answers(data.self_assessments, form, (cycle, cycle.previous))
+    grades = cfg.grades
     ranked, na = sa_.ranked(grades), sa_.not_applicable(grades)
     fills = grade_fills(ranked, na)
     orgs = organisations(data, sa.who)

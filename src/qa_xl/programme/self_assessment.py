@@ -66,6 +66,14 @@ def _of(answers: pd.DataFrame, form: str, cycle: Cycle | str) -> pd.DataFrame:
     return answers[mask]
 
 
+def form_answers(answers: pd.DataFrame, form: str, cycles: Iterable[Cycle | str]
+                 ) -> pd.DataFrame:
+    """One form's answers for the cycles named: a paper about a cycle reads it and the one
+    before, so it picks them out once and every function here works on the few rows left."""
+    wanted = {str(c) for c in cycles}
+    return answers[(_texts(answers["form"]) == form) & _texts(answers["cycle"]).isin(wanted)]
+
+
 def worst(values: Iterable[Any], grades: Sequence[Any]) -> str:
     """A standard's grade from its questions' grades: the worst ranked one; Not applicable
     when every answered question is; blank when none is answered."""
