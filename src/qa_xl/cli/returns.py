@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from qa_xl.core.words import plural
+
 
 def register(app: typer.Typer) -> None:
     returns = typer.Typer(no_args_is_help=True, help="Issue, import and chase partner returns.")
@@ -41,7 +43,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"No return issued: no partner has an indicator due for {period} "
                           "(check the indicators' frequency and reporting partners).")
         else:
-            console.print(f"{len(files)} return{'s' * (len(files) != 1)} issued for {period}")
+            console.print(f"{plural(len(files), 'return')} issued for {period}")
         suffix = f"_{Period.parse(period).file_part}.xlsx"
         issued = [*files, *(path for path, _ in files.skipped)]
         skipped = sorted(set(partner or ()) - {f.name.removesuffix(suffix) for f in issued})

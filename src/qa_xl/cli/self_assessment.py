@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from qa_xl.core.words import plural
+
 WHO = {"s11": ("partner", "PARTNER_ID", "Board partner"),
        "s175": ("school", "SCHOOL_ID", "school and college")}
 TITLE = {"s11": "the Section 11 self-assessment", "s175": "the Section 175/157 audit"}
@@ -45,7 +47,7 @@ def _sub_app(form: str) -> typer.Typer:
         for path, why in files.skipped:
             err.print(f"Left {path} as it is: {why} (add --force to replace it).",
                       markup=False)
-        console.print(f"{len(files)} form{'s' * (len(files) != 1)} issued for {cycle}")
+        console.print(f"{plural(len(files), 'form')} issued for {cycle}")
 
     @app.command("import")
     def import_(workbook: Annotated[Path, typer.Argument(metavar="WORKBOOK",

@@ -32,6 +32,7 @@ from qa_xl.collect.master import Master, issued_rows
 from qa_xl.collect.tracker import MISSING, REFUSED, after_reminders, deadline, refreshed
 from qa_xl.core.errors import UnusableInput, os_problem
 from qa_xl.core.periods import Period, PeriodError
+from qa_xl.core.words import plural
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.filestore import opened
 from qa_xl.workbook.store import Store, read_table, status_cells
@@ -127,7 +128,7 @@ def chase_returns(workbook: str | Path | Store, period: str | None = None,
             tracker = after_reminders(tracker, [(r.partner_id, str(p)) for r in done],
                                       master.settings, now)
             store.write({S.RETURNS_TRACKER.table: tracker}, status_cells(
-                "Chase returns", f"{len(done)} reminder{'s' * (len(done) != 1)} "
+                "Chase returns", f"{plural(len(done), 'reminder')} "
                 f"{'sent' if send else 'drafted'} for {p}", str(folder)))
     if failed is not None:
         raise failed

@@ -40,6 +40,7 @@ from qa_xl.core.errors import DataError, UnusableInput, os_problem
 from qa_xl.core.files import make_shareable
 from qa_xl.core.ids import ID_PATTERN, ID_RULE
 from qa_xl.core.periods import Period, PeriodError
+from qa_xl.core.words import plural
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.checks import refuse_errors
 from qa_xl.workbook.filestore import opened
@@ -106,8 +107,7 @@ def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path
                                   [(f.name.removesuffix(f"_{p.file_part}.xlsx"), str(p),
                                     str(f.resolve())) for f in result], master.settings, now)
             store.write({S.RETURNS_TRACKER.table: tracker}, status_cells(
-                "Issue returns", f"{len(result)} return{'s' * (len(result) != 1)} issued for "
-                f"{p}", str(folder)))
+                "Issue returns", f"{plural(len(result), 'return')} issued for {p}", str(folder)))
     return result
 
 
@@ -232,24 +232,37 @@ def write_return(path: Path, master: Master, partner: pd.Series, period: Period,
                         "and denominator (the value is worked out). Explain any missing or Red "
                         "figure in the commentary. Aggregate figures only: no names.",
                         fmt["intro"])
-        for row, label in SIGN_OFF.values():
-            ws.write_string(row, 0, label, fmt["label"])
-            ws.write_blank(row, 1, None, fmt["date"] if "Date" in label else fmt["input"])
-        ws.data_validation(SIGN_OFF["submitted_on"][0], 1, SIGN_OFF["submitted_on"][0], 1, {
-            "validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
-            "maximum": dt.date(2100, 12, 31), "input_title": "Date completed",
-            "input_message": "The date you completed this return."})
+        sign_off_cells(ws, fmt, "return")
         _return_table(ws, fmt, rows)
-        ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
-                        "format_columns": True, "format_rows": True})
-        ws.freeze_panes(HEADER_ROW + 1, 2)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.activate()
+        protect_form_sheet(ws, frozen_columns=2)
 
     identity = {"partner_id": str(partner["partner_id"]), "period": str(period)}
     write_signed_form(path, master, RETURN, identity, rows,
                       f"Return: {partner['name']}, {period}", draw)
+
+
+def sign_off_cells(ws: Any, fmt: dict[str, Any], what: str) -> None:
+    """The sign-off block every form has (who completed it, their role, the date), the date
+    cell taking only a date."""
+    for row, label in SIGN_OFF.values():
+        ws.write_string(row, 0, label, fmt["label"])
+        ws.write_blank(row, 1, None, fmt["date"] if "Date" in label else fmt["input"])
+    on = SIGN_OFF["submitted_on"][0]
+    ws.data_validation(on, 1, on, 1, {
+        "validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
+        "maximum": dt.date(2100, 12, 31), "input_title": "Date completed",
+        "input_message": f"The date you completed this {what}."})
+
+
+def protect_form_sheet(ws: Any, *, frozen_columns: int) -> None:
+    """A form's sheet as it goes out: protected (only the input cells open), the header row
+    and the first columns frozen, printed landscape one page wide, shown first."""
+    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
+                    "format_columns": True, "format_rows": True})
+    ws.freeze_panes(HEADER_ROW + 1, frozen_columns)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.activate()
 
 
 def _deadline(settings: dict[str, Any]) -> dt.timedelta:

@@ -41,11 +41,16 @@ from qa_xl.collect.importing import (
     settle,
     start_reading,
 )
-from qa_xl.collect.issue import IssuedReturns, started, write_signed_form
+from qa_xl.collect.issue import (
+    IssuedReturns,
+    protect_form_sheet,
+    sign_off_cells,
+    started,
+    write_signed_form,
+)
 from qa_xl.collect.master import (
     HEADER_ROW,
     MAX_TEXT,
-    SIGN_OFF,
     Form,
     MasterBook,
 )
@@ -53,6 +58,7 @@ from qa_xl.collect.package import Refused
 from qa_xl.core.errors import DataError, UnusableInput, os_problem
 from qa_xl.core.ids import ID_PATTERN, ID_RULE, form_action_id
 from qa_xl.core.periods import Cycle, PeriodError
+from qa_xl.core.words import plural
 from qa_xl.framework.records import Config, SelfAssessmentForm
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.checks import refuse_errors
@@ -246,8 +252,8 @@ def issue_self_assessment(workbook: str | Path | Store, form: str, cycle: str | 
             _write_forms(master, engine, cyc, jobs)
             result.extend(path for path, _, _ in jobs)
         if result:
-            store.write({}, status_cells(f"Issue {sa.title}", f"{len(result)} form"
-                                         f"{'s' * (len(result) != 1)} issued for {cyc}",
+            store.write({}, status_cells(f"Issue {sa.title}",
+                                         f"{plural(len(result), 'form')} issued for {cyc}",
                                          str(folder)))
     return result
 
@@ -313,21 +319,9 @@ def _write_form(path: Path, master: AssessmentMaster, form: Form, org: dict[str,
                         "its owner and due date. Rows marked 'from the last cycle' hold your "
                         "answers last time: confirm or change them. No names of children.",
                         fmt["intro"])
-        for r, label in SIGN_OFF.values():
-            ws.write_string(r, 0, label, fmt["label"])
-            ws.write_blank(r, 1, None, fmt["date"] if "Date" in label else fmt["input"])
-        on = SIGN_OFF["submitted_on"][0]
-        ws.data_validation(on, 1, on, 1, {
-            "validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
-            "maximum": dt.date(2100, 12, 31), "input_title": "Date completed",
-            "input_message": "The date you completed this form."})
+        sign_off_cells(ws, fmt, "form")
         _form_table(ws, fmt, rows, grades)
-        ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
-                        "format_columns": True, "format_rows": True})
-        ws.freeze_panes(HEADER_ROW + 1, 3)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.activate()
+        protect_form_sheet(ws, frozen_columns=3)
         key = book.add_worksheet(GRADES_SHEET)
         key.set_column(0, 0, 16)
         key.set_column(1, 1, 90)

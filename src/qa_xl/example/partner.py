@@ -18,31 +18,8 @@ def fill_return(path: str | Path, figures: dict[tuple[str, str], dict[str, Any]]
     denominator, commentary. Text is stored as text, never as a formula. Returns how many
     rows were filled.
     """
-    import openpyxl
-
-    from qa_xl.collect.master import SIGN_OFF
-
-    book = openpyxl.load_workbook(path)
-    ws = book[S.ISSUED_RETURN.sheet]
-    first, last = ws.tables[S.ISSUED_RETURN.table].ref.split(":")
-    header_row = int("".join(filter(str.isdigit, first)))
-    header = [c.value for c in ws[header_row]]
-    column = {name: i + 1 for i, name in enumerate(header) if name}
-    filled = 0
-    for row in range(header_row + 1, int("".join(filter(str.isdigit, last))) + 1):
-        key = (ws.cell(row, column["period"]).value, ws.cell(row, column["indicator_id"]).value)
-        for name, value in figures.get(key, {}).items():
-            cell = ws.cell(row, column[name])
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"  # what a partner types as text stays text
-        filled += key in figures
-    if submitted_by is not None:
-        ws.cell(SIGN_OFF["submitted_by"][0] + 1, 2).value = submitted_by
-    if submitted_on is not None:
-        ws.cell(SIGN_OFF["submitted_on"][0] + 1, 2).value = submitted_on
-    book.save(path)
-    return filled
+    return _fill(path, S.ISSUED_RETURN, ("period", "indicator_id"), figures, submitted_by,
+                 submitted_on)
 
 
 def fill_self_assessment(path: str | Path, answers: dict[str, dict[str, Any]],
@@ -51,11 +28,19 @@ def fill_self_assessment(path: str | Path, answers: dict[str, dict[str, Any]],
     """Fill in an issued self-assessment form (Section 11 or 175/157) as an organisation
     would, through openpyxl: ``answers`` maps a question id to the cells to type (grade,
     evidence, action, owner, due; None clears a cell). Returns how many rows were changed."""
+    return _fill(path, S.ISSUED_SELF_ASSESSMENT, ("question",),
+                 {(q,): cells for q, cells in answers.items()}, submitted_by, submitted_on)
+
+
+def _fill(path: str | Path, schema: S.TableSchema, key: tuple[str, ...],
+          cells_by_key: dict[tuple[Any, ...], dict[str, Any]], submitted_by: str | None,
+          submitted_on: dt.date | None) -> int:
+    """Type into an issued form's table row by row (the row found by its ``key`` columns)
+    and into the sign-off cells, then save: text stays text, never a formula."""
     import openpyxl
 
     from qa_xl.collect.master import SIGN_OFF
 
-    schema = S.ISSUED_SELF_ASSESSMENT
     book = openpyxl.load_workbook(path)
     ws = book[schema.sheet]
     first, last = ws.tables[schema.table].ref.split(":")
@@ -63,13 +48,13 @@ def fill_self_assessment(path: str | Path, answers: dict[str, dict[str, Any]],
     column = {c.value: i + 1 for i, c in enumerate(ws[header_row]) if c.value}
     filled = 0
     for row in range(header_row + 1, int("".join(filter(str.isdigit, last))) + 1):
-        question = ws.cell(row, column["question"]).value
-        for name, value in answers.get(question, {}).items():
+        found = tuple(ws.cell(row, column[name]).value for name in key)
+        for name, value in cells_by_key.get(found, {}).items():
             cell = ws.cell(row, column[name])
             cell.value = value
             if isinstance(value, str):
-                cell.data_type = "s"
-        filled += question in answers
+                cell.data_type = "s"  # what a partner types as text stays text
+        filled += found in cells_by_key
     if submitted_by is not None:
         ws.cell(SIGN_OFF["submitted_by"][0] + 1, 2).value = submitted_by
     if submitted_on is not None:

@@ -111,15 +111,21 @@ class BookPayload:
         after = raw.first_row + len(raw.rows) + 1
         values = self._block(raw.sheet, after, raw.first_col, after + ROWS_BELOW - 1,
                              raw.first_col + len(raw.header) - 1)
-        found = []
-        for i, row in enumerate(values):
-            if all(v in (None, "") for v in row):
-                break
-            found.append(after + i)
-        return found
+        return _filled_rows(values, after)
 
     def formula_cells(self, sheet: str) -> dict[str, str]:
         return {}  # Office.js does not send formulas with the book
+
+
+def _filled_rows(values: list[list[Any]], after: int) -> list[int]:
+    """The sheet rows (``after`` being the first of ``values``) that hold a value, up to the
+    first blank row."""
+    found = []
+    for i, row in enumerate(values):
+        if all(v in (None, "") for v in row):
+            break
+        found.append(after + i)
+    return found
 
 
 def bounds(address: str) -> tuple[int, int, int, int]:
@@ -237,12 +243,7 @@ class LiveReads:
         values = ws.range((after, raw.first_col), (after + ROWS_BELOW - 1,
                                                    raw.first_col + len(raw.header) - 1)
                           ).options(ndim=2).value or []
-        found = []
-        for i, row in enumerate(values):
-            if all(v in (None, "") for v in row):
-                break
-            found.append(after + i)
-        return found
+        return _filled_rows(values, after)
 
     def formula_cells(self, sheet: str) -> dict[str, str]:
         """Desktop Excel gives the used range's formulas in one call."""
