@@ -10,19 +10,14 @@ dates as "YYYY-MM-DD" (typed as dates), everything else as text.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import uuid
 
 import uno
 
-from uno_vba import connect, prop
+from uno_vba import libreoffice_desktop, prop
 
 SHEET = "Assessment"
 HEADER_ROW = 6  # 0-based, as the form is written (collect.master.HEADER_ROW)
@@ -63,26 +58,8 @@ def main():
     path, answers = sys.argv[1], sys.argv[2]
     with open(answers, encoding="utf-8") as handle:
         spec = json.load(handle)
-    profile = tempfile.mkdtemp(prefix="qa_xl_uno_")
-    pipe = f"qa_xl_{uuid.uuid4().hex}"
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    process = subprocess.Popen(
-        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
-         "--norestore", "--nologo", f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        context = connect(pipe, process)
-        desktop = context.ServiceManager.createInstanceWithContext(
-            "com.sun.star.frame.Desktop", context)
+    with libreoffice_desktop() as desktop:
         fill(desktop, path, spec)
-        with contextlib.suppress(Exception):  # the bridge drops as LibreOffice exits
-            desktop.terminate()
-    finally:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":

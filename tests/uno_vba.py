@@ -121,12 +121,10 @@ def inspect(desktop, path, run):
         doc.close(True)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out")
-    parser.add_argument("--inspect", nargs="*", default=[])
-    parser.add_argument("--run", nargs="*", default=[])
-    args = parser.parse_args()
+@contextlib.contextmanager
+def libreoffice_desktop():
+    """A headless LibreOffice of its own (a fresh profile, a private pipe) and its Desktop;
+    LibreOffice is ended and its profile removed afterwards, whatever happened."""
     profile = tempfile.mkdtemp(prefix="qa_xl_uno_")
     pipe = f"qa_xl_{uuid.uuid4().hex}"
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
@@ -138,10 +136,7 @@ def main():
         context = connect(pipe, process)
         desktop = context.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.Desktop", context)
-        result = {path: inspect(desktop, path, run=False) for path in args.inspect}
-        result.update({path: inspect(desktop, path, run=True) for path in args.run})
-        with open(args.out, "w", encoding="utf-8") as handle:
-            json.dump(result, handle, indent=1)
+        yield desktop
         with contextlib.suppress(Exception):  # the bridge drops as LibreOffice exits
             desktop.terminate()
     finally:
@@ -150,6 +145,19 @@ def main():
         except subprocess.TimeoutExpired:
             process.kill()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out")
+    parser.add_argument("--inspect", nargs="*", default=[])
+    parser.add_argument("--run", nargs="*", default=[])
+    args = parser.parse_args()
+    with libreoffice_desktop() as desktop:
+        result = {path: inspect(desktop, path, run=False) for path in args.inspect}
+        result.update({path: inspect(desktop, path, run=True) for path in args.run})
+        with open(args.out, "w", encoding="utf-8") as handle:
+            json.dump(result, handle, indent=1)
 
 
 if __name__ == "__main__":
