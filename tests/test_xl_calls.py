@@ -4,7 +4,9 @@ Each call an entry point makes into the xlwings engine is a COM or AppleScript r
 desktop Excel. :func:`xl_calls.counting` wraps every method and property of the remote
 engine's implementation classes and counts them, while each button runs on a demo master of
 10 and of 200 partners: at most ``LIMIT`` calls either way, and (what makes that hold at any
-size) no more at 200 partners than at 10 but for the few tables a button writes.
+size) no more at 200 partners than at 10 but for the few tables a button writes. The one
+exception, pinned at its floor below: the Import button taking a whole quarter, a few calls
+for each return (each partner's return is its own table on its own sheet).
 """
 
 from __future__ import annotations
@@ -163,3 +165,58 @@ def test_chase_drafts_reminders_records_them_and_makes_few_calls(sized, tmp_path
     total = sum(calls.values())
     print(f"\nchase_returns: {total} calls", sorted(calls.items(), key=lambda kv: -kv[1])[:12])
     assert total <= LIMIT, sorted(calls.items(), key=lambda kv: -kv[1])
+
+
+# A whole quarter through the Import button: one sheet per partner (the spec's contract), so
+# each accepted return is its own table written on its own sheet through the object model.
+# The floor (calls a return): the sheet (1), then only when the table grows or shrinks its
+# object (2: the sheet's tables, the table) and its new extent (2: the range, resize), then
+# the rows (2: the range, its values) -- 3 a return re-imported, 7 a return new to the master.
+# The 60-call goal is NOT met for a whole quarter (issue 14 item 6): LibreOffice, the only
+# spreadsheet here that runs VBA, has no ListObjects, so a batch VBA writer could not be
+# tested (README, "What a button costs").
+PER_RETURN = {"reimported": 3, "new": 7}
+FIXED = 30  # reads, the import log, the tracker, the status cells, the alert
+
+
+def _whole_quarter(path: Path, result, tmp_path: Path, kind: str) -> Path:
+    """Every return of the demo's last quarter in the returns folder; for ``new`` the master
+    first loses that quarter's rows, so each partner's table grows by a quarter."""
+    folder = tmp_path / "quarter"
+    folder.mkdir()
+    for file in result.files:
+        shutil.copyfile(file, folder / file.name)
+    _set_config(path, {"returns_folder": str(folder)})
+    store = FileStore(path)
+    changes = {S.IMPORT_LOG.table: S.empty_frame(S.IMPORT_LOG)}
+    if kind == "new":
+        last = result.periods[-1]
+        for name in store.table_names():
+            if name.startswith("tblReturn_"):
+                df = read_table(store, S.schema_for(name)).df
+                changes[name] = df[df["period"] != last].reset_index(drop=True)
+    store.write(changes)
+    return folder
+
+
+@pytest.mark.parametrize("kind", list(PER_RETURN))
+def test_a_whole_quarter_costs_a_few_calls_a_return(kind, sized, tmp_path):
+    path, result = sized
+    _whole_quarter(path, result, tmp_path, kind)
+
+    outcome, calls, _book = press(path, xl.import_returns)
+
+    accepted = int(outcome["result"].split(" of ")[0])
+    assert outcome["result"] == f"{accepted} of {len(result.files)} returns imported", outcome
+    assert accepted >= 0.8 * result.partners  # the demo leaves a few returns out or refused
+    total = sum(calls.values())
+    print(f"\nwhole quarter, {kind}: {accepted} returns, {total} calls "
+          f"({(total - FIXED) / accepted:.2f} a return beyond {FIXED})",
+          sorted(calls.items(), key=lambda kv: -kv[1])[:12])
+    # Each partner's sheet is looked up once, with one collection of sheets for the run.
+    assert calls.get("Book.sheets", 0) <= 2
+    assert accepted <= calls["Sheets.__call__"] <= accepted + 4
+    resized = calls.get("Table.resize", 0)
+    assert (resized > accepted) if kind == "new" else (resized <= 2)
+    assert total <= FIXED + PER_RETURN[kind] * accepted, sorted(calls.items(),
+                                                                key=lambda kv: -kv[1])

@@ -69,6 +69,7 @@ class LiveStore:
         self._raw: dict[str, RawTable] = {}
         self._written: set[str] = set()  # tables Excel holds other rows of now
         self._sheets: dict[str, Any] = {}  # sheet name -> xw.Sheet, looked up once
+        self._book_sheets: Any = None  # the book's sheets collection, asked for once
         self._table_objects: dict[str, Any] = {}
         self.status_written = False
 
@@ -92,8 +93,12 @@ class LiveStore:
         return list(self._tables)
 
     def _sheet(self, name: str) -> Any:
+        """A sheet's object, one call the first time (the book's sheets collection is asked
+        for once a run, not once a sheet: an import writes one sheet per partner)."""
         if name not in self._sheets:
-            self._sheets[name] = self.book.sheets[name]
+            if self._book_sheets is None:
+                self._book_sheets = self.book.sheets
+            self._sheets[name] = self._book_sheets[name]
         return self._sheets[name]
 
     def _table_sheet(self, name: str) -> Any:
@@ -199,7 +204,8 @@ class LiveStore:
         every table sheet, added after the last (four calls: the sheet, its words, the
         table)."""
         schema = schema_for(name)
-        sheet = self.book.sheets.add(name=schema.sheet, after=self._sheet(self._sheet_list[-1]))
+        after = self._sheet(self._sheet_list[-1])
+        sheet = self._book_sheets.add(name=schema.sheet, after=after)
         self._sheets[schema.sheet] = sheet
         self._sheet_list.append(schema.sheet)
         self._put(sheet, 1, 1, [[schema.title], [schema.intro], [None]])
