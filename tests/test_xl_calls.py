@@ -204,11 +204,14 @@ def test_a_whole_quarter_costs_a_few_calls_a_return(kind, sized, tmp_path):
     path, result = sized
     _whole_quarter(path, result, tmp_path, kind)
 
-    outcome, calls, _book = press(path, xl.import_returns)
+    outcome, calls, book = press(path, xl.import_returns)
 
     accepted = int(outcome["result"].split(" of ")[0])
     assert outcome["result"] == f"{accepted} of {len(result.files)} returns imported", outcome
-    assert accepted >= 0.8 * result.partners  # the demo leaves a few returns out or refused
+    assert accepted >= 0.7 * result.partners  # the demo leaves a few returns out or refused
+    names = [s.name for s in book.sheets]
+    written = {names[a["sheet_position"]] for a in actions(book) if a["func"] == "setValues"}
+    assert len({n for n in written if n.startswith("Return_")}) == accepted  # each, once
     total = sum(calls.values())
     print(f"\nwhole quarter, {kind}: {accepted} returns, {total} calls "
           f"({(total - FIXED) / accepted:.2f} a return beyond {FIXED})",
@@ -217,6 +220,6 @@ def test_a_whole_quarter_costs_a_few_calls_a_return(kind, sized, tmp_path):
     assert calls.get("Book.sheets", 0) <= 2
     assert accepted <= calls["Sheets.__call__"] <= accepted + 4
     resized = calls.get("Table.resize", 0)
-    assert (resized > accepted) if kind == "new" else (resized <= 2)
+    assert (resized >= accepted) if kind == "new" else (resized <= 2)
     assert total <= FIXED + PER_RETURN[kind] * accepted, sorted(calls.items(),
                                                                 key=lambda kv: -kv[1])
