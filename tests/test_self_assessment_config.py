@@ -79,7 +79,7 @@ def test_tables_and_action_keys():
     assert S.SCHOOLS.names == ["school_id", "name", "phase", "type", "dsl", "email"]
     assert S.SELF_ASSESSMENT.names == ["cycle", "form", "organisation", "standard", "question",
                                        "grade", "evidence", "action", "owner", "due",
-                                       "submitted_on"]
+                                       "submitted_on", "submitted_by", "completed_on"]
     key = form_action_id("s11", Cycle.parse("2026-28"), "police", "S11_3a")
     assert key == "S11-2026-28-police-S11_3a" and FORM_ACTION_PATTERN.match(key)
     assert S.ACTIONS.column("action_id").also

@@ -170,6 +170,16 @@ class AssessmentMaster(MasterBook):
         assert self.answers is not None
         return self.answers.df.loc[self._answer_rows.get((str(cycle), org), [])]
 
+    def held_completed_on(self, result: FileResult) -> dt.date | None:
+        """When the answers the master holds for this form's organisation and cycle were
+        completed (their 'Date completed'), so an older fill does not replace a newer one
+        silently; None where the master holds none, or rows imported before it was kept."""
+        assert result.rows is not None
+        held = self.answers_of(Cycle.parse(result.rows["cycle"].iloc[0]), result.partner_id)
+        on = pd.to_datetime(held.get("completed_on", pd.Series(dtype=object)),
+                            errors="coerce").max()
+        return None if pd.isna(on) else on.date()
+
     @cached_property
     def action_rows(self) -> dict[str, int]:
         """action_id -> its sheet row on the Actions sheet."""
@@ -406,7 +416,7 @@ def import_self_assessment(workbook: str | Path | Store, form: str,
         refuse_errors(store, master.tables, "the import")
         log = read_table(store, S.IMPORT_LOG).df
         results = _check_files(reading(), master, engine, cfg, today, only, now)
-        settle(results, log, replace_newer, lambda r: None, "answers")
+        settle(results, log, replace_newer, master.held_completed_on, "answers")
         report = ImportReport(results)
         accepted = [r for r in results if r.accepted]
         changes: dict[str, RowsWrite] = {}
@@ -576,7 +586,8 @@ def _check_answers(kept: list[tuple[Any, FileResult, Cycle]], master: Assessment
             "standard": mine["standard"].to_numpy(), "question": mine["question"].to_numpy(),
             "grade": mine["grade"].to_numpy(), "evidence": mine["evidence"].to_numpy(),
             "action": mine["action"].to_numpy(), "owner": mine["owner"].to_numpy(),
-            "due": mine["due"].to_numpy(), "submitted_on": pd.Timestamp(now)})
+            "due": mine["due"].to_numpy(), "submitted_on": pd.Timestamp(now),
+            "submitted_by": by, "completed_on": pd.Timestamp(on or today)})
         result.rows, result.signed_off, result.accepted = rows, on, True
 
 

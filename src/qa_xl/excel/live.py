@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from qa_xl.workbook.store import (
     STATUS_CELLS,
     RowsWrite,
     frame_rows,
+    grown_header,
     row_plan,
 )
 
@@ -223,6 +225,9 @@ class LiveStore:
         row is not touched, so what Excel holds there stays exactly as it is."""
         raw = self.read_raw(name)
         sheet = self._table_sheet(name)
+        for column in grown_header(raw.header, schema_for(name), change)[len(raw.header):]:
+            self._append_column(sheet, raw, len(raw.header), column)  # qa_xl keeps it now
+            raw = replace(raw, header=[*raw.header, column])
         top, left, width = raw.first_row, raw.first_col, len(raw.header)
         height = len(raw.rows)
         if height == 1 and all(v in (None, "") for v in raw.rows[0]):

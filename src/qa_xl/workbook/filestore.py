@@ -25,7 +25,7 @@ import pandas as pd
 from qa_xl.core.errors import UnusableInput, os_problem
 from qa_xl.workbook import xlsxread
 from qa_xl.workbook.schema import RawTable, schema_for
-from qa_xl.workbook.store import RowsWrite, Store, frame_rows, row_plan
+from qa_xl.workbook.store import RowsWrite, Store, frame_rows, grown_header, row_plan
 from qa_xl.workbook.xlsxparts import Fingerprint, check_not_locked
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
@@ -184,14 +184,17 @@ class FileStore:
                 add_missing=True)
         for name, change in (rows or {}).items():
             header = self.header(name)
+            grown = grown_header(header, schema_for(name), change)
             table = self._table(name)
             height = table.height
             if height == 1 and all(v in (None, "") for v in table.to_python()[0]):
                 height = 0  # an empty table's one blank row: the new rows start there
             plan = row_plan(table.start[0] + 1, height, set(change.remove),
-                            frame_rows(change.add, schema_for(name), header))
-            writes[name] = TableWrite(header, [Keep(r) if isinstance(r, int) else r
-                                               for r in plan])
+                            frame_rows(change.add, schema_for(name), grown))
+            writes[name] = TableWrite(grown, [Keep(r) if isinstance(r, int) else r
+                                              for r in plan], add_missing=grown != header,
+                                      formats={c.name: c.num_format for c in
+                                               schema_for(name).columns if c.num_format})
         cells = {s: c for s, c in (cells or {}).items() if s in self.sheet_names()}
         self.close()
         write_workbook(self.path, writes, cells, source=self.data, expect=self.fingerprint,

@@ -483,6 +483,11 @@ SELF_ASSESSMENT = TableSchema(
         _date("due", "When the planned action is due."),
         _c("submitted_on", DATETIME, width=17, num_format=DATETIME_FORMAT,
            help="When the accepted form was imported."),
+        # the form's sign-off; added to a table made before qa_xl kept it
+        _c("submitted_by", width=20, optional=True,
+           help="Who completed the form (its 'Completed by')."),
+        _date("completed_on", "When the form was completed (its 'Date completed'; the day "
+              "of the import where it was blank).", optional=True),
     ),
     key=("cycle", "form", "organisation", "question"),
     owned=True,

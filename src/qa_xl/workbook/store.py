@@ -85,6 +85,15 @@ class RowsWrite:
     add: pd.DataFrame
 
 
+def grown_header(header: list[str], schema: TableSchema, change: RowsWrite) -> list[str]:
+    """The header with the optional columns that new rows bring and a table made before
+    qa_xl kept them lacks (the self-assessment's sign-off): each is added at the table's
+    right edge, so what the rows bring is not dropped."""
+    return [*header, *(c.name for c in schema.columns if c.optional and not c.derived
+                       and c.name not in header and c.name in change.add.columns
+                       and change.add[c.name].notna().any())]
+
+
 def row_plan(first: int, height: int, remove: set[int], new: list[list[Any]]
              ) -> list[int | list[Any]]:
     """The table's rows after a :class:`RowsWrite`, top to bottom: a sheet row number for a

@@ -103,6 +103,7 @@ class TableWrite:
     rows: list[list[CellValue] | Keep]
     columns: list[str] | None = None
     add_missing: bool = False  # a named column the table lacks is added at its right edge
+    formats: dict[str, str] | None = None  # number format of a column added (a date's)
 
 
 def check_not_locked(path: Path) -> None:
@@ -554,6 +555,17 @@ def _write_table(book: _Book, name: str, new: TableWrite) -> None:
                   "try again", sheet)
     columns = [re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m[1], 16)), col.get("name", ""))
                for col in table.iter(f"{{{NS}}}tableColumn")]
+    if (new.add_missing and new.columns is None and len(columns) == c2 - c1 + 1
+            and list(new.header[:len(columns)]) == columns):
+        added = {}
+        for column in new.header[len(columns):]:  # rows that bring a column qa_xl added
+            c1, r1, c2, r2 = _append_column(book, sheet, name, part, (c1, r1, c2, r2), column)
+            columns.append(column)
+            added[c2] = (new.formats or {}).get(column)
+        new = TableWrite(new.header, new.rows)
+        _write_table(book, name, new)
+        _format_column(book, sheet, r1, added)
+        return
     if columns != list(new.header) or len(columns) != c2 - c1 + 1:
         book.fail(f"the table '{name}' has the columns {columns}, not {list(new.header)}",
                   "restore the table's column headings from the template", sheet)
@@ -599,6 +611,29 @@ def _write_columns(book: _Book, sheet: str, name: str, rect: Rect, header: list[
         cx = c1 + header.index(column)
         _replace_block(book, sheet, (cx, r1 + 1, cx, r2), [[row[j]] for row in new.rows],
                        style_rows=r2)
+
+
+def _format_column(book: _Book, sheet: str, header_row: int,
+                   formats: dict[int, str | None]) -> None:
+    """The cells of columns just added take their number format (a date shows as one), the
+    first data row's even when blank: later writes take a column's style from there."""
+    styles = _style_ids(book)
+    wanted = {c: s for c, f in formats.items() if (s := styles.get(f"fmt:{f}") if f else None)}
+    for row in book.sheet_data(sheet) if wanted else ():
+        if (r := int(row.get("r") or 0)) <= header_row:
+            continue
+        todo = dict(wanted) if r == header_row + 1 else {}
+        for cell in row.iterchildren(_C):
+            if (style := wanted.get(col := _cell_col(cell))) is not None:
+                cell.set("s", style)
+                todo.pop(col, None)
+        for col, style in todo.items():  # a blank first row: a styled empty cell, in order
+            cell = etree.Element(_C, r=f"{column_letter(col)}{r}", s=style)
+            after = [c for c in row.iterchildren(_C) if _cell_col(c) < col]
+            if after:
+                after[-1].addnext(cell)
+            else:
+                row.insert(0, cell)
 
 
 def _append_column(book: _Book, sheet: str, name: str, part: str, rect: Rect,

@@ -1,0 +1,142 @@
+"""What a hostile tester found in the Section 11 and Section 175/157 forms (issue 12), each
+pinned: an older fill after a newer one, the sign-off kept, superseded actions closed, a
+confirmed carried-forward form accepted, re-issuing an untouched form, cycles checked, a
+tampered cell named, and the forms' own words.
+
+Real workbooks throughout: a master built by qa-xl new, forms written by qa_xl and filled
+with openpyxl.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from conftest import TEST_SECRET
+from forms_fixture import schools_frame
+from qa_xl.collect.self_assessment import s11_import, s11_issue
+from qa_xl.example import fill_self_assessment
+from qa_xl.workbook import schema as S
+from qa_xl.workbook.build import new
+from qa_xl.workbook.filestore import FileStore
+from qa_xl.workbook.store import read_table
+
+CYCLE = "2026-28"
+TODAY = dt.date(2026, 11, 25)
+DUE = dt.datetime(2027, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def _template(tmp_path_factory, config) -> Path:
+    path = tmp_path_factory.mktemp("sa_hostile") / "QA_Master.xlsx"
+    return new(path, config, secret=TEST_SECRET, workbook_id="sa-hostile",
+               data={S.SCHOOLS.table: schools_frame()})
+
+
+@pytest.fixture
+def book(tmp_path, _template) -> Path:
+    path = tmp_path / "QA_Master.xlsx"
+    shutil.copyfile(_template, path)
+    return path
+
+
+def all_fully(config, **over: dict) -> dict[str, dict]:
+    out = {q.id: {"grade": "Fully met", "evidence": "Policy seen.", "action": None,
+                  "owner": None, "due": None} for _, q in config.self_assessment("s11")
+           .questions()}
+    for q, cells in over.items():
+        out[q] = {**out[q], **cells}
+    return out
+
+
+def table(book: Path, schema: S.TableSchema) -> pd.DataFrame:
+    return read_table(FileStore(book), schema).df
+
+
+def _copies(path: Path, *names: str) -> list[Path]:
+    out = []
+    for name in names:
+        out.append(path.with_name(name))
+        shutil.copyfile(path, out[-1])
+    return out
+
+
+DRAFT = {"S11_1a": {"grade": "Partly met", "evidence": "DRAFT", "action": "Draft action.",
+                    "owner": "DSL", "due": DUE}}
+
+
+# ------------------------------------------------------- 1. an older fill after a newer one
+
+def test_an_older_fill_after_a_newer_one_is_refused(book, tmp_path, config):
+    issued = s11_issue(book, CYCLE, tmp_path / "f", ["police"])[0]
+    draft, final = _copies(issued, "draft.xlsx", "final.xlsx")
+    fill_self_assessment(draft, all_fully(config, **DRAFT), "Zoë Ångström-Ærø",
+                         dt.date(2026, 10, 1))
+    fill_self_assessment(final, all_fully(config), "Zoë Ångström-Ærø", dt.date(2026, 11, 20))
+    assert s11_import(book, [final], today=TODAY).exit_code == 0
+    before = book.read_bytes()
+    report = s11_import(book, [draft], today=TODAY)
+    assert not report.results[0].accepted and book.read_bytes() == before
+    problem = report.results[0].problems[0]
+    assert "completed on 01/10/2026" in problem and "20/11/2026" in problem
+    assert "final.xlsx" in problem and "--replace-newer" in problem
+    answers = table(book, S.SELF_ASSESSMENT).set_index("question")
+    assert answers.loc["S11_1a", "grade"] == "Fully met"
+    # the officer says the draft is the one to keep
+    again = s11_import(book, [draft], today=TODAY, replace_newer=True)
+    assert again.exit_code == 0, again.lines()
+    assert table(book, S.SELF_ASSESSMENT).set_index("question").loc["S11_1a", "grade"] == \
+        "Partly met"
+
+
+def test_the_sign_off_is_kept_with_the_answers(book, tmp_path, config):
+    path = s11_issue(book, CYCLE, tmp_path / "f", ["police"])[0]
+    fill_self_assessment(path, all_fully(config), "Zoë Ångström-Ærø", dt.date(2026, 11, 20))
+    assert s11_import(book, [path], today=TODAY).exit_code == 0
+    got = table(book, S.SELF_ASSESSMENT)
+    assert set(got["submitted_by"]) == {"Zoë Ångström-Ærø"}
+    assert set(got["completed_on"]) == {pd.Timestamp(2026, 11, 20)}
+
+
+def _drop_sign_off_columns(book: Path, out: Path) -> Path:
+    """A master of qa_xl before the sign-off was kept: tblSelfAssessment without its last two
+    columns (made here from a new one with openpyxl)."""
+    wb = openpyxl.load_workbook(book)
+    ws = wb["SelfAssessment"]
+    t = ws.tables[S.SELF_ASSESSMENT.table]
+    width = len(S.SELF_ASSESSMENT.names)
+    ws.delete_cols(width - 1, 2)
+    first, last = t.ref.split(":")
+    t.ref = f"{first}:{openpyxl.utils.get_column_letter(width - 2)}{last[1:]}"
+    t.tableColumns = t.tableColumns[:width - 2]
+    t.autoFilter.ref = t.ref
+    wb.save(out)
+    return out
+
+
+def test_an_older_master_gets_the_sign_off_columns(book, tmp_path, config):
+    old = _drop_sign_off_columns(book, tmp_path / "Old.xlsx")
+    header = read_table(FileStore(old), S.SELF_ASSESSMENT)
+    assert "submitted_by" not in FileStore(old).header(S.SELF_ASSESSMENT.table)
+    assert header.df.empty
+    issued = s11_issue(old, CYCLE, tmp_path / "f", ["police"])[0]
+    draft, final = _copies(issued, "draft.xlsx", "final.xlsx")
+    fill_self_assessment(draft, all_fully(config, **DRAFT), "A. Lead", dt.date(2026, 10, 1))
+    fill_self_assessment(final, all_fully(config), "A. Lead", dt.date(2026, 11, 20))
+    assert s11_import(old, [final], today=TODAY).exit_code == 0
+    assert FileStore(old).header(S.SELF_ASSESSMENT.table)[-2:] == ["submitted_by",
+                                                                  "completed_on"]
+    got = table(old, S.SELF_ASSESSMENT)
+    assert set(got["submitted_by"]) == {"A. Lead"}
+    assert set(got["completed_on"]) == {pd.Timestamp(2026, 11, 20)}
+    # the date shows as a date in Excel (its column's number format)
+    ws = openpyxl.load_workbook(old)["SelfAssessment"]
+    col = S.SELF_ASSESSMENT.names.index("completed_on") + 1
+    assert ws.cell(4, col).number_format == S.DATE_FORMAT
+    # and the older fill is refused there too
+    assert not s11_import(old, [draft], today=TODAY).results[0].accepted
