@@ -140,3 +140,44 @@ def test_an_older_master_gets_the_sign_off_columns(book, tmp_path, config):
     assert ws.cell(4, col).number_format == S.DATE_FORMAT
     # and the older fill is refused there too
     assert not s11_import(old, [draft], today=TODAY).results[0].accepted
+
+
+# ------------------------------------------------------- 2. an action no longer planned
+
+def test_an_action_no_longer_planned_is_closed_not_left_open(book, tmp_path, config):
+    from qa_xl.programme.self_assessment import action_counts, cycle_actions
+
+    issued = s11_issue(book, CYCLE, tmp_path / "f", ["police"])[0]
+    draft, final = _copies(issued, "draft.xlsx", "final.xlsx")
+    fill_self_assessment(draft, all_fully(config, **DRAFT), "Lead", dt.date(2026, 10, 1))
+    fill_self_assessment(final, all_fully(config), "Lead", dt.date(2026, 11, 20))
+    assert s11_import(book, [draft], today=TODAY).exit_code == 0
+    key = "S11-2026-28-police-S11_1a"
+    actions = table(book, S.ACTIONS)
+    row = int(actions.index[actions["action_id"] == key][0])
+    edited = actions[["learning_area", "evidence_of_impact"]].astype(object)
+    edited.loc[row] = ["Training", "Lead named in October."]  # the officer's own words
+    FileStore(book).write({}, columns={S.ACTIONS.table: edited})
+    report = s11_import(book, [final], today=TODAY,
+                        now=dt.datetime(2026, 11, 25, 9, 30))
+    assert report.exit_code == 0, report.lines()
+    assert any(key in w and "closed" in w for w in report.results[0].warnings)
+    after = table(book, S.ACTIONS)
+    assert len(after) == len(actions)  # the row kept
+    closed = after[after["action_id"] == key].iloc[0]
+    assert closed["status"] == "Closed"
+    assert "closed by the re-import of final.xlsx on 25/11/2026: now Fully met" in \
+        closed["finding"]
+    assert closed["action"] == "Draft action." and closed["owner"] == "DSL"
+    assert closed["learning_area"] == "Training"
+    assert closed["evidence_of_impact"] == "Lead named in October."
+    acts = cycle_actions(after, config.self_assessment("s11"), CYCLE, dt.date(2026, 11, 25))
+    assert action_counts(acts)["outstanding"] == 0
+    # planned again in a later fill: the same row, open again
+    again = final.with_name("again.xlsx")
+    shutil.copyfile(issued, again)
+    fill_self_assessment(again, all_fully(config, **DRAFT), "Lead", dt.date(2026, 11, 24))
+    assert s11_import(book, [again], today=TODAY).exit_code == 0
+    reopened = table(book, S.ACTIONS)
+    assert len(reopened) == len(actions)
+    assert reopened[reopened["action_id"] == key].iloc[0]["status"] == "Not started"

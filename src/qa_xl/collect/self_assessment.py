@@ -419,10 +419,11 @@ def import_self_assessment(workbook: str | Path | Store, form: str,
         settle(results, log, replace_newer, master.held_completed_on, "answers")
         report = ImportReport(results)
         accepted = [r for r in results if r.accepted]
+        closing = superseded_actions(master, accepted, now.date())
         changes: dict[str, RowsWrite] = {}
 
         def rows() -> dict[str, RowsWrite]:
-            changes.update(_changes(master, accepted, cfg))
+            changes.update(_changes(master, accepted, cfg, closing))
             return changes
 
         def tables(_attempts: list[list[Any]]) -> dict[str, pd.DataFrame]:
@@ -591,8 +592,41 @@ def _check_answers(kept: list[tuple[Any, FileResult, Cycle]], master: Assessment
         result.rows, result.signed_off, result.accepted = rows, on, True
 
 
-def _changes(master: AssessmentMaster, accepted: list[FileResult], cfg: Config
-             ) -> dict[str, RowsWrite]:
+DONE_STATUSES = ("completed", "closed")
+SUPERSEDED_STATUS = "Closed"
+CLOSED_BY = "closed by the re-import of"
+
+
+def superseded_actions(master: AssessmentMaster, accepted: list[FileResult], today: dt.date
+                       ) -> dict[str, str]:
+    """action_id -> why it closes: an open action a form raised earlier in the cycle that
+    the form accepted now no longer plans (the question now Fully met, or no action given).
+    Its row stays, every cell the officer typed kept; it is closed, with the reason, rather
+    than left "Not started" for ever. Each file is warned of what it closes."""
+    assert master.sa is not None and master.actions is not None
+    out: dict[str, str] = {}
+    status = master.actions.df["status"]
+    for r in accepted:
+        assert r.rows is not None
+        for a in r.rows.itertuples():
+            key = form_action_id(master.sa.form, a.cycle, a.organisation, a.question)
+            at = master.action_rows.get(key)
+            if at is None or (a.grade in NEEDS_ACTION and not pd.isna(a.action)):
+                continue
+            if str(status.get(at, "") or "").strip().casefold() in DONE_STATUSES:
+                continue
+            now = a.grade if isinstance(a.grade, str) and a.grade else "not graded"
+            plan = "" if a.grade not in NEEDS_ACTION else " with no planned action"
+            out[key] = (f"{CLOSED_BY} {r.file.name} on {today:%d/%m/%Y}: now "
+                        f"{now}{plan}")
+            r.warnings.append(f"{r.file.name}: {a.question} no longer plans its action "
+                              f"{key} (now {now}{plan}): it is closed on the "
+                              f"{S.ACTIONS.sheet} sheet, its row kept")
+    return out
+
+
+def _changes(master: AssessmentMaster, accepted: list[FileResult], cfg: Config,
+             closing: dict[str, str] | None = None) -> dict[str, RowsWrite]:
     """The organisation's answers for the cycle replaced; one action per Partly met or Not
     met with a planned action, an existing one updated in its own row (its status, evidence
     of impact and learning area as the officer left them)."""
@@ -629,6 +663,15 @@ def _changes(master: AssessmentMaster, accepted: list[FileResult], cfg: Config
         for col in ("status", "evidence_of_impact", "learning_area"):
             if col in kept and not pd.isna(kept[col]):
                 row[col] = kept[col]
+        if row["status"] == SUPERSEDED_STATUS and CLOSED_BY in str(kept.get("finding", "")):
+            row["status"] = NEW_ACTION_STATUS  # planned again after a re-import closed it
+        updated.append((at, row))
+    for key, why in (closing or {}).items():  # no longer planned: closed, nothing lost
+        at = master.action_rows[key]
+        row = {c: _blank(existing.at[at, c]) for c in S.ACTIONS.names if c in existing}
+        finding = row.get("finding")
+        row["finding"] = f"{finding} ({why})" if finding else why.capitalize()
+        row["status"] = SUPERSEDED_STATUS
         updated.append((at, row))
     if updated or added:
         updated.sort(key=lambda item: item[0])  # each takes its own row back (row_plan)
