@@ -181,3 +181,30 @@ def test_an_action_no_longer_planned_is_closed_not_left_open(book, tmp_path, con
     reopened = table(book, S.ACTIONS)
     assert len(reopened) == len(actions)
     assert reopened[reopened["action_id"] == key].iloc[0]["status"] == "Not started"
+
+
+# ------------------------------------------- 4. re-issuing a carried-forward form untouched
+
+def _last_cycle(book: Path, tmp_path: Path, config, org: str = "police") -> dict:
+    """The organisation's 2024-26 form imported, with two actions due in 2025."""
+    answers = all_fully(config, S11_1a={"grade": "Not met", "evidence": "None yet.",
+                                        "action": "Name a lead.", "owner": "Director",
+                                        "due": dt.datetime(2025, 3, 31)},
+                        S11_2a={"grade": "Partly met", "evidence": "Draft.",
+                                "action": "Finish the policy.", "owner": "Lead",
+                                "due": dt.datetime(2025, 6, 30)})
+    path = s11_issue(book, "2024-26", tmp_path / "last", [org])[0]
+    fill_self_assessment(path, answers, "Lead", dt.date(2024, 10, 1))
+    report = s11_import(book, [path], today=dt.date(2024, 10, 2))
+    assert report.exit_code == 0, report.lines()
+    return answers
+
+
+def test_reissuing_an_untouched_carried_forward_form_replaces_it(book, tmp_path, config):
+    _last_cycle(book, tmp_path, config)
+    path = s11_issue(book, CYCLE, tmp_path / "f", ["police"])[0]
+    again = s11_issue(book, CYCLE, tmp_path / "f", ["police"])
+    assert again == [path] and not again.skipped  # untouched: not "started"
+    fill_self_assessment(path, {"S11_1b": {"evidence": "New evidence."}})
+    kept = s11_issue(book, CYCLE, tmp_path / "f", ["police"])
+    assert not kept and kept.skipped[0][0] == path

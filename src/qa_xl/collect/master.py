@@ -19,6 +19,7 @@ description of a return.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -229,6 +230,8 @@ def canonical(value: Any) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):
         return format(float(value), ".15g")
+    if isinstance(value, dt.datetime) and value == dt.datetime.combine(value, dt.time()):
+        return value.date().isoformat()  # a date issued as a date-time reads back as a date
     return str(value).replace("\r\n", "\n")
 
 
