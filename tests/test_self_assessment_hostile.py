@@ -208,3 +208,20 @@ def test_reissuing_an_untouched_carried_forward_form_replaces_it(book, tmp_path,
     fill_self_assessment(path, {"S11_1b": {"evidence": "New evidence."}})
     kept = s11_issue(book, CYCLE, tmp_path / "f", ["police"])
     assert not kept and kept.skipped[0][0] == path
+
+
+# ---------------------------------------------------------------- 6. a locked cell edited
+
+def test_an_edited_locked_cell_is_named(book, tmp_path, config):
+    path = s11_issue(book, CYCLE, tmp_path / "f", ["police"])[0]
+    fill_self_assessment(path, all_fully(config), "Lead", dt.date(2026, 11, 20))
+    wb = openpyxl.load_workbook(path)
+    ws = wb[S.ISSUED_SELF_ASSESSMENT.sheet]
+    column = S.ISSUED_SELF_ASSESSMENT.names.index("question_text") + 1
+    ws.cell(9, column).value = "We have a lead (softened)"  # the second question's text
+    wb.save(path)
+    before = book.read_bytes()
+    report = s11_import(book, [path], today=TODAY)
+    assert report.exit_code == 1 and book.read_bytes() == before
+    letter = openpyxl.utils.get_column_letter(column)
+    assert f"cell {letter}9 is not as issued" in report.results[0].problems[0]

@@ -53,6 +53,7 @@ from qa_xl.collect.master import (
     MAX_TEXT,
     Form,
     MasterBook,
+    canonical,
 )
 from qa_xl.collect.package import Refused
 from qa_xl.core.errors import DataError, UnusableInput, os_problem
@@ -476,7 +477,8 @@ def _check_file(read: Any, master: AssessmentMaster, form: Form, cfg: Config,
     result.partner_id, result.period = org, f"{meta.get('form')} {meta.get('cycle')}"
     result.serial, result.issued_at = meta.get("serial", ""), meta.get("issued_at", "")
     try:
-        check_signature(read.path, meta, master, raw, form)
+        check_signature(read.path, meta, master, raw, form,
+                        lambda: _changed_cells(raw, meta, master, form))
         if meta["form"] != sa.form:
             other = next((f.title for f in cfg.self_assessments if f.form == meta["form"]),
                          meta["form"])
@@ -506,6 +508,34 @@ def _check_file(read: Any, master: AssessmentMaster, form: Form, cfg: Config,
         result.problems, result.data_error = exc.problems, exc.data
         return result, None
     return result, cyc
+
+
+def _changed_cells(raw: S.RawTable, meta: dict[str, str], master: AssessmentMaster,
+                   form: Form) -> str:
+    """Which locked cells differ from the form as issued (worked out again from the master),
+    named as the returns name their rows; "" where the master can no longer tell."""
+    try:
+        cycle = Cycle.parse(meta["cycle"])
+        expected = issued_rows(master, meta["organisation"], cycle)
+    except (PeriodError, KeyError, UnusableInput):
+        return ""
+    names = S.ISSUED_SELF_ASSESSMENT.names
+    at = {h: i for i, h in enumerate(raw.header)}
+    rows = [(i, row) for i, row in enumerate(raw.rows) if any(v not in (None, "") for v in row)]
+    cells = []
+    for (i, row), issued in zip(rows, expected):
+        for col in form.locked:
+            got = row[at[col]] if at[col] < len(row) else None
+            if canonical(got) != canonical(issued[names.index(col)]):
+                cells.append(f"{S.column_letter(raw.first_col + at[col])}{raw.first_row + 1 + i}")
+    parts = []
+    if cells:
+        more = f" and {len(cells) - 5} more" if len(cells) > 5 else ""
+        parts.append(f"{'cell' if len(cells) == 1 else 'cells'} {', '.join(cells[:5])}{more} "
+                     f"{'is' if len(cells) == 1 else 'are'} not as issued")
+    if len(rows) != len(expected):
+        parts.append(f"the form has {len(rows)} rows, issued with {len(expected)}")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def _check_answers(kept: list[tuple[Any, FileResult, Cycle]], master: AssessmentMaster,
