@@ -225,3 +225,48 @@ def test_an_edited_locked_cell_is_named(book, tmp_path, config):
     assert report.exit_code == 1 and book.read_bytes() == before
     letter = openpyxl.utils.get_column_letter(column)
     assert f"cell {letter}9 is not as issued" in report.results[0].problems[0]
+
+
+# ------------------------------------- 3. confirming a carried-forward form unchanged
+
+def test_confirming_the_carried_forward_form_unchanged_is_accepted(book, tmp_path, config):
+    _last_cycle(book, tmp_path, config)
+    path = s11_issue(book, CYCLE, tmp_path / "f", ["police"])[0]
+    fill_self_assessment(path, {}, "Lead", dt.date(2026, 11, 20))  # confirmed, signed
+    report = s11_import(book, [path], today=TODAY)
+    assert report.exit_code == 0, report.lines()
+    warned = [w for w in report.results[0].warnings if "confirms last cycle's action" in w]
+    assert len(warned) == 2 and "S11-2024-26-police-S11_1a" in warned[0]
+    assert "31/03/2025" in warned[0]
+    actions = table(book, S.ACTIONS)
+    keys = sorted(k for k in actions["action_id"] if k.startswith("S11-"))
+    assert keys == ["S11-2024-26-police-S11_1a", "S11-2024-26-police-S11_2a"]  # not doubled
+    assert set(actions.loc[actions["action_id"].isin(keys), "status"]) == {"Not started"}
+    answers = table(book, S.SELF_ASSESSMENT)
+    now = answers[answers["cycle"] == CYCLE].set_index("question")
+    assert now.loc["S11_1a", "grade"] == "Not met"
+    assert now.loc["S11_1a", "due"] == pd.Timestamp(2025, 3, 31)
+    # the partner plans one again with a new date: one action for it, in this cycle's row
+    fill_self_assessment(path, {"S11_2a": {"due": dt.datetime(2027, 9, 30)}}, "Lead",
+                         dt.date(2026, 11, 24))
+    again = s11_import(book, [path], today=TODAY)
+    assert again.exit_code == 0, again.lines()
+    after = table(book, S.ACTIONS).set_index("action_id")
+    assert after.loc["S11-2026-28-police-S11_2a", "status"] == "Not started"
+    assert after.loc["S11-2026-28-police-S11_2a", "due_date"] == pd.Timestamp(2027, 9, 30)
+    assert after.loc["S11-2024-26-police-S11_2a", "status"] == "Closed"
+    assert "carried into S11-2026-28-police-S11_2a" in \
+        after.loc["S11-2024-26-police-S11_2a", "finding"]
+    assert after.loc["S11-2024-26-police-S11_1a", "status"] == "Not started"  # still open
+    assert "S11-2026-28-police-S11_1a" not in after.index
+
+
+def test_a_changed_carried_forward_action_with_a_past_date_is_still_refused(
+        book, tmp_path, config):
+    _last_cycle(book, tmp_path, config)
+    path = s11_issue(book, CYCLE, tmp_path / "f", ["police"])[0]
+    fill_self_assessment(path, {"S11_1a": {"action": "A new plan."}}, "Lead",
+                         dt.date(2026, 11, 20))
+    report = s11_import(book, [path], today=TODAY)
+    assert report.exit_code == 1
+    assert "the new action for S11_1a is due on 31/03/2025" in report.results[0].problems[0]

@@ -181,6 +181,28 @@ class AssessmentMaster(MasterBook):
                             errors="coerce").max()
         return None if pd.isna(on) else on.date()
 
+    def carried_action(self, cycle: Cycle, org: str, question: str, action: Any, owner: Any,
+                       due: Any) -> str | None:
+        """The last cycle's action this answer confirms unchanged (its action, owner and due
+        date as they were carried forward), or None. Confirming a pre-filled row is not a
+        new piece of work: it stays, overdue if it is, in the last cycle's own row."""
+        assert self.sa is not None
+        key = form_action_id(self.sa.form, cycle.previous, org, question)
+        if key not in self.action_rows:
+            return None
+        before = self._carried.get((str(cycle.previous), org, question))
+        same = before is not None and all(
+            _same(a, b) for a, b in zip(before, (action, owner, due)))
+        return key if same else None
+
+    @cached_property
+    def _carried(self) -> dict[tuple[str, str, str], tuple[Any, Any, Any]]:
+        assert self.answers is not None and self.sa is not None
+        df = self.answers.df
+        mine = df[df["form"] == self.sa.form]
+        return {(str(r.cycle), str(r.organisation), str(r.question)): (r.action, r.owner, r.due)
+                for r in mine.itertuples()}
+
     @cached_property
     def action_rows(self) -> dict[str, int]:
         """action_id -> its sheet row on the Actions sheet."""
@@ -211,6 +233,19 @@ def issued_rows(master: AssessmentMaster, org: str, cycle: Cycle) -> list[list[A
 
 
 ANSWER_COLUMNS = ("grade", "evidence", "action", "owner", "due")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Two cells hold the same answer (blanks alike, text trimmed, a date as a day)."""
+    a, b = _blank(a), _blank(b)
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, dt.date) or isinstance(b, dt.date):
+        try:
+            return pd.Timestamp(a).normalize() == pd.Timestamp(b).normalize()
+        except (TypeError, ValueError):
+            return False
+    return str(a).strip() == str(b).strip()
 
 
 def _blank(value: Any) -> Any:
@@ -545,7 +580,7 @@ def _check_answers(kept: list[tuple[Any, FileResult, Cycle]], master: Assessment
     from qa_xl.workbook.checks import ERROR, WARNING, check_personal_data, check_schema, finding
 
     sa = master.sa
-    assert sa is not None
+    assert sa is not None and master.actions is not None
     tags = [str(i) for i in range(len(kept))]
     raws = [replace(read.raw, sheet=f"{read.raw.sheet}#{i}")
             for i, (read, _, _) in enumerate(kept)]
@@ -572,7 +607,18 @@ def _check_answers(kept: list[tuple[Any, FileResult, Cycle]], master: Assessment
         org, cycle = whose[df.at[row, "file"]]
         key = form_action_id(sa.form, cycle, org, str(df.at[row, "question"]))
         when = due[row]
-        if key not in master.action_rows and not pd.isna(when) and when.date() < today:
+        carried = master.carried_action(cycle, org, str(df.at[row, "question"]),
+                                        text["action"][row], text["owner"][row], when)
+        if carried is not None:
+            status = str(master.actions.df.at[master.action_rows[carried], "status"] or "")
+            if (not pd.isna(when) and when.date() < today
+                    and status.strip().casefold() not in DONE_STATUSES):
+                found.append(finding(WARNING, table, "due", row, "carried_overdue",
+                                     f"{df.at[row, 'question']} confirms last cycle's action "
+                                     f"{carried}, due on {when:%d/%m/%Y}: it stays that "
+                                     f"action on the {S.ACTIONS.sheet} sheet, overdue; to "
+                                     "plan it again, give a new due date."))
+        elif key not in master.action_rows and not pd.isna(when) and when.date() < today:
             found.append(finding(ERROR, table, "due", row, "due_in_past",
                                  f"the new action for {df.at[row, 'question']} is due on "
                                  f"{when:%d/%m/%Y}, which has passed: give a date from today "
@@ -630,20 +676,42 @@ CLOSED_BY = "closed by the re-import of"
 def superseded_actions(master: AssessmentMaster, accepted: list[FileResult], today: dt.date
                        ) -> dict[str, str]:
     """action_id -> why it closes: an open action a form raised earlier in the cycle that
-    the form accepted now no longer plans (the question now Fully met, or no action given).
-    Its row stays, every cell the officer typed kept; it is closed, with the reason, rather
-    than left "Not started" for ever. Each file is warned of what it closes."""
+    the form accepted now no longer plans (the question now Fully met, or no action given),
+    or last cycle's open action that this cycle's form plans again with a new due date (the
+    work moves to this cycle's action: one action, not two). Its row stays, every cell the
+    officer typed kept; it is closed, with the reason, rather than left "Not started" for
+    ever. Each file is warned of what it closes."""
     assert master.sa is not None and master.actions is not None
     out: dict[str, str] = {}
     status = master.actions.df["status"]
+    def is_open(at: int) -> bool:
+        return str(status.get(at, "") or "").strip().casefold() not in DONE_STATUSES
+
     for r in accepted:
         assert r.rows is not None
         for a in r.rows.itertuples():
             key = form_action_id(master.sa.form, a.cycle, a.organisation, a.question)
             at = master.action_rows.get(key)
-            if at is None or (a.grade in NEEDS_ACTION and not pd.isna(a.action)):
+            planned = a.grade in NEEDS_ACTION and not pd.isna(a.action)
+            if at is None and planned:  # last cycle's action planned again, with a new date
+                cycle = Cycle.parse(a.cycle)
+                last = form_action_id(master.sa.form, cycle.previous, a.organisation,
+                                      a.question)
+                before = master._carried.get((str(cycle.previous), a.organisation,
+                                              a.question))
+                was = master.action_rows.get(last)
+                if (was is not None and is_open(was) and before is not None
+                        and _same(before[0], a.action) and not master.carried_action(
+                            cycle, a.organisation, a.question, a.action, a.owner, a.due)):
+                    out[last] = (f"carried into {key} by the import of {r.file.name} on "
+                                 f"{today:%d/%m/%Y}")
+                    r.warnings.append(f"{r.file.name}: {a.question} plans last cycle's "
+                                      f"action {last} again as {key}: {last} is closed on "
+                                      f"the {S.ACTIONS.sheet} sheet, its row kept")
                 continue
-            if str(status.get(at, "") or "").strip().casefold() in DONE_STATUSES:
+            if at is None or planned:
+                continue
+            if not is_open(at):
                 continue
             now = a.grade if isinstance(a.grade, str) and a.grade else "not graded"
             plan = "" if a.grade not in NEEDS_ACTION else " with no planned action"
@@ -680,6 +748,9 @@ def _changes(master: AssessmentMaster, accepted: list[FileResult], cfg: Config,
     added: list[dict[str, Any]] = []
     for a in new[new["grade"].isin(NEEDS_ACTION) & new["action"].notna()].itertuples():
         key = form_action_id(sa.form, a.cycle, a.organisation, a.question)
+        if key not in master.action_rows and master.carried_action(
+                Cycle.parse(a.cycle), a.organisation, a.question, a.action, a.owner, a.due):
+            continue  # the last cycle's action, confirmed: not a second row for it
         row = {"action_id": key, "source": sa.action_source,
                "finding": f"{names.get(a.organisation, a.organisation)}, {a.question} "
                           f"({a.grade}, {sa.title} {a.cycle}): {texts.get(a.question, '')}",
@@ -700,7 +771,7 @@ def _changes(master: AssessmentMaster, accepted: list[FileResult], cfg: Config,
         at = master.action_rows[key]
         row = {c: _blank(existing.at[at, c]) for c in S.ACTIONS.names if c in existing}
         finding = row.get("finding")
-        row["finding"] = f"{finding} ({why})" if finding else why.capitalize()
+        row["finding"] = f"{finding} ({why})" if finding else why[0].upper() + why[1:]
         row["status"] = SUPERSEDED_STATUS
         updated.append((at, row))
     if updated or added:
