@@ -212,7 +212,7 @@ def test_second_cycle_carries_the_answers_forward(book, tmp_path, config):
     answers = answers_for(config, "s11", 0)
     fill_self_assessment(first, answers, "Lead", SIGNED_ON)
     assert s11_import(book, [first], today=TODAY).exit_code == 0
-    second = s11_issue(book, "2028-30", tmp_path / "b", ["police"])[0]
+    second = s11_issue(book, "2028-30", tmp_path / "b", ["police"], today=dt.date(2028, 3, 1))[0]
     sheet = openpyxl.load_workbook(second)[S.ISSUED_SELF_ASSESSMENT.sheet]
     names = S.ISSUED_SELF_ASSESSMENT.names
     rows = {r[names.index("question")]: dict(zip(names, r)) for r in

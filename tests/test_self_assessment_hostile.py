@@ -270,3 +270,61 @@ def test_a_changed_carried_forward_action_with_a_past_date_is_still_refused(
     report = s11_import(book, [path], today=TODAY)
     assert report.exit_code == 1
     assert "the new action for S11_1a is due on 31/03/2025" in report.results[0].problems[0]
+
+
+# --------------------------------------------------------------------------- 5. cycles
+
+def test_a_cycle_overlapping_one_in_the_master_is_refused(book, tmp_path, config):
+    from qa_xl.core.errors import UnusableInput
+
+    early = s11_issue(book, "2025-27", tmp_path / "early", ["police"],
+                      today=dt.date(2025, 6, 1))[0]  # before any answer was in the master
+    _last_cycle(book, tmp_path, config)  # 2024-26 answers now in the master
+    with pytest.raises(UnusableInput, match="2025-27 overlaps 2024-26") as refused:
+        s11_issue(book, "2025-27", tmp_path / "f", ["police"])
+    assert "2026-28" in refused.value.action
+    fill_self_assessment(early, all_fully(config), "Lead", dt.date(2026, 11, 20))
+    before = book.read_bytes()
+    report = s11_import(book, [early], today=TODAY)
+    assert report.exit_code == 1 and book.read_bytes() == before
+    assert "the cycle 2025-27, which overlaps 2024-26" in report.results[0].problems[0]
+
+
+def test_a_cycle_beginning_more_than_a_year_on_is_refused(book, tmp_path, config, capsys):
+    from qa_xl.cli import main
+    from qa_xl.core.errors import UnusableInput
+
+    with pytest.raises(UnusableInput, match="2030-32 begins on 01/04/2030"):
+        s11_issue(book, "2030-32", tmp_path / "f", ["police"], today=TODAY)
+    with pytest.raises(SystemExit) as done:
+        main(["s11", "issue", str(book), "--cycle", "2032-34", "--partner", "police"])
+    assert done.value.code == 2
+    assert "2032-34" in capsys.readouterr().err
+    # a form issued for it anyway (by a master whose clock was wrong) is refused on import
+    path = s11_issue(book, "2030-32", tmp_path / "f", ["police"], today=dt.date(2029, 6, 1))[0]
+    fill_self_assessment(path, all_fully(config), "Lead", dt.date(2026, 11, 20))
+    report = s11_import(book, [path], today=TODAY)
+    assert report.exit_code == 1 and "more than a year from today" in \
+        report.results[0].problems[0]
+
+
+def test_a_form_for_an_ended_cycle_imports_with_a_note(book, tmp_path, config):
+    path = s11_issue(book, "2024-26", tmp_path / "f", ["police"], today=dt.date(2024, 5, 1))[0]
+    fill_self_assessment(path, all_fully(config), "Lead", dt.date(2026, 11, 20))
+    report = s11_import(book, [path], today=TODAY)
+    assert report.exit_code == 0, report.lines()
+    assert any("the cycle 2024-26 ended on 31/03/2026" in w
+               for w in report.results[0].warnings)
+
+
+def test_the_papers_default_to_the_latest_cycle_that_has_begun():
+    from types import SimpleNamespace
+
+    from qa_xl.core.periods import Cycle
+    from qa_xl.papers.self_assessment import latest_cycle
+
+    answers = pd.DataFrame({"form": ["s11"] * 3, "cycle": ["2024-26", "2026-28", "2030-32"]})
+    data = SimpleNamespace(self_assessments=answers, today=TODAY)
+    assert latest_cycle(data, "s11") == Cycle.parse("2026-28")
+    assert latest_cycle(SimpleNamespace(self_assessments=answers, today=dt.date(2030, 4, 1)),
+                        "s11") == Cycle.parse("2030-32")

@@ -108,6 +108,49 @@ def _cycle(text: str | Cycle) -> Cycle:
         raise UnusableInput(str(exc), action="give the cycle as 2026-28") from exc
 
 
+def check_cycle(cycle: Cycle, held: Iterable[str], title: str, today: dt.date) -> None:
+    """Refuse a cycle to issue that overlaps one the master already holds answers to the
+    form for (2025-27 against 2024-26), or that begins more than a year from today (a typing
+    slip: 2030-32 for 2026-28); each message names the cycle and says what to do."""
+    if (clash := overlapping(cycle, held)) is not None:
+        raise UnusableInput(
+            f"the cycle {cycle} overlaps {clash}, which the master already holds {title} "
+            f"answers for: cycles follow each other two years apart", action=f"give --cycle "
+            f"as {clash} (to issue it again) or {_after(clash)} (the next one)")
+    if cycle.start > _a_year_on(today):
+        raise UnusableInput(
+            f"the cycle {cycle} begins on {cycle.start:%d/%m/%Y}, more than a year from "
+            f"today", action=f"check --cycle (the cycle running now is "
+            f"{Cycle.containing(today)}); issue {cycle} in the year before it begins")
+
+
+def overlapping(cycle: Cycle, held: Iterable[str]) -> Cycle | None:
+    """Another cycle among ``held`` whose two years overlap this one's, or None."""
+    for other in sorted({c for c in map(_cycle_or_none, held) if c is not None and c != cycle},
+                        key=lambda c: c.start_year):
+        if other.start <= cycle.end and cycle.start <= other.end:
+            return other
+    return None
+
+
+def _after(cycle: Cycle) -> Cycle:
+    return Cycle(cycle.start_year + 2)
+
+
+def _a_year_on(today: dt.date) -> dt.date:
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + 1, day=28)
+
+
+def _cycle_or_none(text: Any) -> Cycle | None:
+    try:
+        return Cycle.parse(text)
+    except PeriodError:
+        return None
+
+
 # ------------------------------------------------------------------------------- the master
 
 @dataclass
@@ -154,6 +197,11 @@ class AssessmentMaster(MasterBook):
             raise UnusableInput(f"there is no {org!r} on the {self.sheet} sheet",
                                 file=self.store.label, action="check the id")
         return self._by_id[org]
+
+    @cached_property
+    def cycles(self) -> set[str]:
+        """Every cycle the master holds answers to this form for."""
+        return {cycle for cycle, _ in self._answer_rows}
 
     @cached_property
     def _answer_rows(self) -> dict[tuple[str, str], list[int]]:
@@ -255,12 +303,16 @@ def _blank(value: Any) -> Any:
 def issue_self_assessment(workbook: str | Path | Store, form: str, cycle: str | Cycle,
                           out: str | Path | None = None,
                           organisations: Iterable[str] | None = None, *, force: bool = False,
-                          config: Config | None = None) -> IssuedReturns:
+                          config: Config | None = None, today: dt.date | None = None
+                          ) -> IssuedReturns:
     """Write one form per organisation (or those named) for the cycle; returns the files.
 
     A form in the folder that its organisation has started filling in is left as it is and
-    listed in ``skipped``; ``force`` replaces it."""
+    listed in ``skipped``; ``force`` replaces it. A cycle that overlaps one the master holds
+    answers for, or begins more than a year after ``today``, is refused (:func:`check_cycle`).
+    """
     cyc = _cycle(cycle)
+    today = today or dt.date.today()
     cfg = _config(config)
     sa = cfg.self_assessment(form)
     engine = form_of(sa)
@@ -276,6 +328,7 @@ def issue_self_assessment(workbook: str | Path | Store, form: str, cycle: str | 
         master = AssessmentMaster.read(store, sa, cfg)
         # what the forms are made from (the Actions sheet matters only to the import)
         refuse_errors(store, master.tables[:3], f"issuing the {sa.title}")
+        check_cycle(cyc, master.cycles, sa.title, today)
         folder = Path(out) if out else Path(getattr(store, "path", Path.cwd() / "x")).parent \
             / sa.form / cyc.file_label
         master.secret()
@@ -490,7 +543,7 @@ def _check_files(reads: list[Any], master: AssessmentMaster, form: Form, cfg: Co
     every file checked at once, as the returns' rows are."""
     results, kept = [], []
     for read in reads:
-        result, cycle = _check_file(read, master, form, cfg, only)
+        result, cycle = _check_file(read, master, form, cfg, only, today)
         results.append(result)
         if cycle is not None:
             kept.append((read, result, cycle))
@@ -500,7 +553,7 @@ def _check_files(reads: list[Any], master: AssessmentMaster, form: Form, cfg: Co
 
 
 def _check_file(read: Any, master: AssessmentMaster, form: Form, cfg: Config,
-                only: Cycle | None) -> tuple[FileResult, Cycle | None]:
+                only: Cycle | None, today: dt.date) -> tuple[FileResult, Cycle | None]:
     sa = master.sa
     assert sa is not None
     result = FileResult(read.path, sha256=read.sha256)
@@ -523,6 +576,19 @@ def _check_file(read: Any, master: AssessmentMaster, form: Form, cfg: Config,
             cyc = Cycle.parse(meta["cycle"])
         except PeriodError as exc:
             raise Refused(f"{name}: {exc}") from exc
+        if (clash := overlapping(cyc, master.cycles)) is not None:
+            raise Refused(f"{name}: sheet About: this form is for the cycle {cyc}, which "
+                          f"overlaps {clash}, already in the master: cycles follow each other "
+                          f"two years apart; send the form issued for {clash} or "
+                          f"{_after(clash)}", data=True)
+        if cyc.start > _a_year_on(today):
+            raise Refused(f"{name}: sheet About: this form is for the cycle {cyc}, which "
+                          f"begins on {cyc.start:%d/%m/%Y}, more than a year from today; send "
+                          f"the form issued for {Cycle.containing(today)}", data=True)
+        if cyc.end < today:
+            result.warnings.append(f"{name}: the cycle {cyc} ended on {cyc.end:%d/%m/%Y}: its "
+                                   f"answers are imported into {cyc} (its papers change), "
+                                   "not into the cycle running now")
         if only is not None and cyc != only:
             raise Refused(f"{name}: sheet About: this form is for the cycle {cyc}, not "
                           f"{only}; import it without --cycle {only}, or send the form issued "

@@ -113,7 +113,7 @@ def self_assessment_round(path: Path, config: Config, form: str, cycle: str,
 
     sa = config.self_assessment(form)
     say(f"Issuing the {sa.title} {cycle}")
-    issued = issue_self_assessment(path, form, cycle, config=config)
+    issued = issue_self_assessment(path, form, cycle, config=config, today=started)
     by_name = {f.name: f for f in issued}
     files: dict[int, list[tuple[Path, dt.date]]] = {}
     jobs: list[tuple[Path, dict[str, dict[str, Any]], str, dt.date]] = []

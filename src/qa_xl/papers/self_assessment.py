@@ -56,13 +56,16 @@ def organisations(data: _Data, who: str) -> dict[str, str]:
 
 
 def latest_cycle(data: _Data, form: str) -> Cycle | None:
-    """The latest cycle with any answer to the form, or None."""
+    """The latest cycle with any answer to the form that has begun (a form imported for a
+    later cycle does not make the papers skip the one running), or None; where none has
+    begun, the first of them."""
     from qa_xl.core.periods import cycle_or_none
 
     answers = data.self_assessments
     cycles = [c for c in map(cycle_or_none, answers.loc[answers["form"].map(_text) == form,
                                                         "cycle"].unique()) if c]
-    return max(cycles) if cycles else None
+    begun = [c for c in cycles if c.start <= data.today]
+    return max(begun) if begun else min(cycles) if cycles else None
 
 
 def self_assessment_part(data: _Data, form: str, cycle: Cycle | str | None = None
