@@ -328,3 +328,52 @@ def test_the_papers_default_to_the_latest_cycle_that_has_begun():
     assert latest_cycle(data, "s11") == Cycle.parse("2026-28")
     assert latest_cycle(SimpleNamespace(self_assessments=answers, today=dt.date(2030, 4, 1)),
                         "s11") == Cycle.parse("2030-32")
+
+
+# ----------------------------------------------------------------- 7. the forms' words
+
+def test_a_due_date_past_2100_is_refused_as_the_form_refuses_it(book, tmp_path, config):
+    path = s11_issue(book, CYCLE, tmp_path / "f", ["police"])[0]
+    fill_self_assessment(path, all_fully(config, S11_1a={
+        "grade": "Partly met", "action": "Fix it.", "owner": "DSL",
+        "due": dt.datetime(9999, 12, 31)}), "Lead", dt.date(2026, 11, 20))
+    before = book.read_bytes()
+    report = s11_import(book, [path], today=TODAY)
+    assert report.exit_code == 1 and book.read_bytes() == before, report.lines()
+    assert "is not between 01/01/2000 and 31/12/2100" in report.results[0].problems[0]
+
+
+def test_a_not_applicable_answer_with_an_action_warns_it_is_not_raised(book, tmp_path,
+                                                                       config):
+    path = s11_issue(book, CYCLE, tmp_path / "f", ["police"])[0]
+    fill_self_assessment(path, all_fully(config, S11_1a={
+        "grade": "Not applicable", "action": "Still do X.", "owner": "DSL", "due": DUE}),
+        "Lead", dt.date(2026, 11, 20))
+    report = s11_import(book, [path], today=TODAY)
+    assert report.exit_code == 0, report.lines()
+    assert any("S11_1a is Not applicable, so its planned action is kept with the answer but "
+               "not raised" in w for w in report.results[0].warnings)
+    assert not table(book, S.ACTIONS)["action_id"].str.startswith("S11-").any()
+
+
+def test_the_forms_messages_speak_of_forms(book, tmp_path, config):
+    path = s11_issue(book, CYCLE, tmp_path / "f", ["police"])[0]
+    fill_self_assessment(path, all_fully(config, S11_1a={"evidence": "x" * 2001}), "Lead",
+                         dt.date(2026, 11, 20))
+    report = s11_import(book, [path], today=TODAY)
+    assert "a form takes at most 2000" in report.results[0].problems[0]
+    # a workbook without the hidden details
+    bare = tmp_path / "bare.xlsx"
+    wb = openpyxl.load_workbook(path)
+    del wb["About"]
+    wb.save(bare)
+    problem = s11_import(book, [bare], today=TODAY).results[0].problems[0]
+    assert "the form's hidden details are missing" in problem
+    assert "qa-xl s11 issue" in problem and "returns" not in problem
+    # a partner's quarterly return given to s11 import
+    from qa_xl.collect.issue import issue_returns
+
+    returns = issue_returns(book, "2026-27 Q2", tmp_path / "returns", ["police"])
+    problem = s11_import(book, [returns[0]], today=TODAY).results[0].problems[0]
+    assert ("this is a partner's quarterly return, not a Section 11 self-assessment form: "
+            "import it with qa-xl returns import") in problem

@@ -473,7 +473,8 @@ def _read_file(path: Path, form: Form = RETURN) -> _Read:
         read.sha256 = hashlib.sha256(data).hexdigest()
         formulas = check_package(path, data)
         book = read_book(path, data)
-        read.meta = metadata(path, book, form.meta_keys)
+        read.meta = metadata(path, book, form.meta_keys, noun=form.noun, title=form.title,
+                             command="returns" if form is RETURN else form.code)
         if formulas:
             raise Refused(f"{path.name}: {formulas[0][0]}, cells "
                           f"{', '.join(c for _, c in formulas[:10])} hold formulas; a "
@@ -723,7 +724,7 @@ def _check_rows(reads: list[_Read], results: list[FileResult], master: Master,
         result.rows, result.signed_off, result.accepted = rows, on, True
 
 
-def _too_long(table: S.Table) -> list[dict[str, Any]]:
+def _too_long(table: S.Table, noun: str = "return") -> list[dict[str, Any]]:
     """Free text beyond what the return's own validation allows (typed in another program)."""
     from qa_xl.workbook.checks import ERROR, finding
 
@@ -734,7 +735,7 @@ def _too_long(table: S.Table) -> list[dict[str, Any]]:
         for row, text in table.df[col.name].dropna().items():
             if len(str(text)) > MAX_TEXT:
                 out.append(finding(ERROR, table, col.name, row, "too_long",
-                                   f"{col.name} has {len(str(text))} characters; a return "
+                                   f"{col.name} has {len(str(text))} characters; a {noun} "
                                    f"takes at most {MAX_TEXT}: shorten it"))
     return out
 

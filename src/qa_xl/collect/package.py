@@ -257,13 +257,16 @@ def read_book(path: Path, data: bytes) -> Any:
         raise Refused(f"{path.name}: the workbook cannot be read ({exc})") from exc
 
 
-def metadata(path: Path, book: Any, keys: tuple[str, ...] = META_KEYS) -> dict[str, str]:
+def metadata(path: Path, book: Any, keys: tuple[str, ...] = META_KEYS, *,
+             noun: str = "return", command: str = "returns", title: str = "") -> dict[str, str]:
+    """The form's signed details (its About sheet); ``noun``, ``command`` and ``title`` name
+    the kind of form the messages speak of ("form", "s11", "Section 11 self-assessment")."""
     if ABOUT_SHEET not in book.sheet_names and "tblConfig" in book.table_names:
-        raise Refused(f"{path.name}: this is a master workbook, not a partner's return; give "
-                      "the returns partners sent back")
+        raise Refused(f"{path.name}: this is a master workbook, not a partner's {noun}; give "
+                      f"the {noun}s sent back")
     if ABOUT_SHEET not in book.sheet_names:
-        raise Refused(f"{path.name}: the return's hidden details are missing, so it was not "
-                      "issued by qa-xl returns issue (or was copied into a new workbook); "
+        raise Refused(f"{path.name}: the {noun}'s hidden details are missing, so it was not "
+                      f"issued by qa-xl {command} issue (or was copied into a new workbook); "
                       "fill in the file you were sent")
     values = book.get_sheet_by_name(ABOUT_SHEET).to_python()
     meta = {str(r[0]).strip(): str(r[1]).strip() for r in values if len(r) >= 2 and r[0]}
@@ -271,9 +274,13 @@ def metadata(path: Path, book: Any, keys: tuple[str, ...] = META_KEYS) -> dict[s
     if version.startswith("sa") and "organisation" not in keys:
         raise Refused(f"{path.name}: this is a self-assessment form, not a partner's return; "
                       "import it with qa-xl s11 import or qa-xl s175 import")
+    if "organisation" in keys and not version.startswith("sa") and meta.get("partner_id"):
+        raise Refused(f"{path.name}: this is a partner's quarterly return, not a "
+                      f"{title or 'self-assessment'} form: import it with qa-xl returns "
+                      "import")
     missing = [k for k in keys if not meta.get(k)]
     if missing:
-        raise Refused(f"{path.name}: the return's hidden details lack {', '.join(missing)} (no "
+        raise Refused(f"{path.name}: the {noun}'s hidden details lack {', '.join(missing)} (no "
                       "signature), so it cannot be trusted; fill in the file you were sent")
     return meta
 

@@ -73,6 +73,7 @@ NOT_MET = "Not met"
 NEW_ACTION_STATUS = "Not started"
 LEARNING_AREA = "Partner Agency Improvement Plans"
 GRADES_SHEET = "Grades"
+DUE_RANGE = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))  # the due cell's own validation
 
 
 def form_of(sa: SelfAssessmentForm) -> Form:
@@ -478,8 +479,8 @@ def _form_table(ws: Any, fmt: dict[str, Any], rows: list[list[Any]],
             "validate": "length", "criteria": "<=", "value": MAX_TEXT,
             "input_title": name.capitalize(), "input_message": col.help[:255]})
     ws.data_validation(HEADER_ROW + 1, at["due"], last, at["due"], {
-        "validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
-        "maximum": dt.date(2100, 12, 31), "input_title": "Due",
+        "validate": "date", "criteria": "between", "minimum": DUE_RANGE[0],
+        "maximum": DUE_RANGE[1], "input_title": "Due",
         "input_message": S.ISSUED_SELF_ASSESSMENT.column("due").help[:255]})
 
 
@@ -655,7 +656,7 @@ def _check_answers(kept: list[tuple[Any, FileResult, Cycle]], master: Assessment
     df = table.df
     grades = [g.name for g in cfg.grades]
     found = check_schema(table, {"grade": grades})
-    found += list(check_personal_data(table)) + _too_long(table)
+    found += list(check_personal_data(table)) + _too_long(table, "form")
     folded = {g.casefold(): g for g in grades}
     grade = df["grade"].map(lambda v: folded.get(v.strip().casefold(), v)
                             if isinstance(v, str) else v)
@@ -692,6 +693,18 @@ def _check_answers(kept: list[tuple[Any, FileResult, Cycle]], master: Assessment
         elif pd.isna(when):
             found.append(finding(WARNING, table, "due", row, "no_due_date",
                                  f"the action for {df.at[row, 'question']} has no due date."))
+    lo, hi = DUE_RANGE
+    for row in df.index[due.notna() & ((due < pd.Timestamp(lo)) | (due > pd.Timestamp(hi)))]:
+        found.append(finding(ERROR, table, "due", row, "due_out_of_range",
+                             f"the due date {due[row]:%d/%m/%Y} for {df.at[row, 'question']} "
+                             f"is not between {lo:%d/%m/%Y} and {hi:%d/%m/%Y}, as the form's "
+                             "own check allows: give the day the action will be done."))
+    for row in df.index[graded & ~grade.isin(NEEDS_ACTION) & text["action"].notna()]:
+        found.append(finding(WARNING, table, "action", row, "action_not_raised",
+                             f"{df.at[row, 'question']} is {grade[row]}, so its planned action "
+                             "is kept with the answer but not raised on the "
+                             f"{S.ACTIONS.sheet} sheet; grade it Partly met or Not met to "
+                             "raise it."))
     for row in df.index[(grade == "Partly met") & text["action"].isna()]:
         found.append(finding(WARNING, table, "action", row, "no_action",
                              f"{df.at[row, 'question']} is Partly met without a planned "
