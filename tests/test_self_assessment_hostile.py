@@ -377,3 +377,27 @@ def test_the_forms_messages_speak_of_forms(book, tmp_path, config):
     problem = s11_import(book, [returns[0]], today=TODAY).results[0].problems[0]
     assert ("this is a partner's quarterly return, not a Section 11 self-assessment form: "
             "import it with qa-xl returns import") in problem
+
+
+def test_in_excel_an_older_table_grows_the_sign_off_columns(book, tmp_path):
+    """The live back end (xlwings' remote engine, as the Import button runs it): rows that
+    bring the sign-off widen a table made before it, header and all, rather than drop it."""
+    from qa_xl.excel.live import LiveStore
+    from qa_xl.workbook.store import RowsWrite
+    from xl_remote import actions, remote_book, sheet_position
+
+    old = _drop_sign_off_columns(book, tmp_path / "Old.xlsx")
+    xl_book = remote_book(old, "Old.xlsx")
+    row = {c: None for c in S.SELF_ASSESSMENT.names}
+    row.update(cycle=CYCLE, form="s11", organisation="police", standard="S11_1",
+               question="S11_1a", grade="Fully met", submitted_on=dt.datetime(2026, 11, 25),
+               submitted_by="A. Lead", completed_on=dt.datetime(2026, 11, 20))
+    LiveStore(xl_book).write({}, rows={S.SELF_ASSESSMENT.table: RowsWrite(
+        [], pd.DataFrame([row], columns=S.SELF_ASSESSMENT.names))})
+    position = sheet_position(xl_book, S.SELF_ASSESSMENT.sheet)
+    done = [a for a in actions(xl_book) if a["sheet_position"] == position]
+    headers = [a["values"] for a in done if a["func"] == "setValues" and a["start_row"] == 2]
+    assert headers == [[["submitted_by"]], [["completed_on"]]]
+    (rows,) = [a["values"] for a in done if a["func"] == "setValues" and a["start_row"] == 3]
+    assert rows[0][-2:] == ["A. Lead", "2026-11-20"]
+    assert any(a["func"] == "resizeTable" for a in done)
