@@ -370,6 +370,17 @@ def test_the_forms_messages_speak_of_forms(book, tmp_path, config):
     problem = s11_import(book, [bare], today=TODAY).results[0].problems[0]
     assert "the form's hidden details are missing" in problem
     assert "qa-xl s11 issue" in problem and "returns" not in problem
+    # the package and the sheet speak of the form too
+    csv = tmp_path / "police.csv"
+    csv.write_text("grade\n", encoding="utf-8")
+    problem = s11_import(book, [csv], today=TODAY).results[0].problems[0]
+    assert "a form must be the issued .xlsx file" in problem
+    renamed = tmp_path / "renamed.xlsx"
+    wb = openpyxl.load_workbook(path)
+    wb[S.ISSUED_SELF_ASSESSMENT.sheet].title = "My answers"
+    wb.save(renamed)
+    problem = s11_import(book, [renamed], today=TODAY).results[0].problems[0]
+    assert "the sheet holding the form is called 'My answers'" in problem
     # a partner's quarterly return given to s11 import
     from qa_xl.collect.issue import issue_returns
 

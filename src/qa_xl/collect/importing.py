@@ -469,9 +469,9 @@ def _read_file(path: Path, form: Form = RETURN) -> _Read:
 
     read = _Read(path)
     try:
-        data = read_bytes(path)
+        data = read_bytes(path, form.noun)
         read.sha256 = hashlib.sha256(data).hexdigest()
-        formulas = check_package(path, data)
+        formulas = check_package(path, data, form.noun)
         book = read_book(path, data)
         read.meta = metadata(path, book, form.meta_keys, noun=form.noun, title=form.title,
                              command="returns" if form is RETURN else form.code)
@@ -479,7 +479,7 @@ def _read_file(path: Path, form: Form = RETURN) -> _Read:
             raise Refused(f"{path.name}: {formulas[0][0]}, cells "
                           f"{', '.join(c for _, c in formulas[:10])} hold formulas; a "
                           f"{form.noun} takes typed values only: type the values", data=True)
-        read.raw = _return_table_raw(path, book, form.schema)
+        read.raw = _return_table_raw(path, book, form.schema, form.noun)
         read.signed = _sign_off(path, book, form.schema.sheet)
     except Refused as exc:
         read.problems, read.data_error = exc.problems, exc.data
@@ -649,15 +649,15 @@ def _check_timing(path: Path, meta: dict[str, str], today: dt.date, early: bool)
                       "(import it with --early to take it now)")
 
 
-def _return_table_raw(path: Path, book: Any,
-                      schema: S.TableSchema = S.ISSUED_RETURN) -> S.RawTable:
+def _return_table_raw(path: Path, book: Any, schema: S.TableSchema = S.ISSUED_RETURN,
+                      noun: str = "return") -> S.RawTable:
     if schema.table not in book.table_names:
         raise Refused(f"{path.name}: the table {schema.table} is missing — was the sheet "
                       f"{schema.sheet!r} renamed, deleted or its table removed? Fill in the "
                       "file you were sent")
     table = book.get_table_by_name(schema.table)
     if table.sheet != schema.sheet:
-        raise Refused(f"{path.name}: the sheet holding the return is called {table.sheet!r}, "
+        raise Refused(f"{path.name}: the sheet holding the {noun} is called {table.sheet!r}, "
                       f"not {schema.sheet!r}; rename it back and send it again", data=True)
     header = [str(h) for h in table.columns]
     missing = [c for c in schema.names if c not in header]

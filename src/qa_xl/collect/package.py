@@ -31,19 +31,19 @@ class Refused(Exception):
         self.data = data
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path, noun: str = "return") -> bytes:
     name = path.name
     if not path.is_file():
         raise Refused(f"{name}: the file does not exist")
     suffix = path.suffix.lower()
     if suffix == ".xlsm":
-        raise Refused(f"{name}: a macro-enabled workbook (.xlsm) is not accepted as a return; "
+        raise Refused(f"{name}: a macro-enabled workbook (.xlsm) is not accepted as a {noun}; "
                       "send the .xlsx that was issued")
     if suffix != ".xlsx":
-        raise Refused(f"{name}: a return must be the issued .xlsx file, not {suffix or 'this'}")
+        raise Refused(f"{name}: a {noun} must be the issued .xlsx file, not {suffix or 'this'}")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise Refused(f"{name}: {size / 1e6:.1f} MB is far larger than a return can be "
+        raise Refused(f"{name}: {size / 1e6:.1f} MB is far larger than a {noun} can be "
                       f"(limit {MAX_FILE_BYTES // 1_000_000} MB); send the issued file")
     return path.read_bytes()
 
@@ -89,7 +89,7 @@ _FORBIDDEN_RELS = {
 _EXTERNAL_OK = ("/hyperlink",)  # a web address typed into a commentary
 
 
-def check_package(path: Path, data: bytes) -> list[tuple[str, str]]:
+def check_package(path: Path, data: bytes, noun: str = "return") -> list[tuple[str, str]]:
     """Size, zip bomb, duplicate entries, what the package declares (macros, binary objects,
     external links, whatever they are called) and XML document types, before any reader runs.
     Returns the cells that hold formulas, in every part that holds cells, as (sheet or part,
@@ -104,7 +104,7 @@ def check_package(path: Path, data: bytes) -> list[tuple[str, str]]:
     except (zipfile.BadZipFile, OSError) as exc:
         raise Refused(f"{name}: the file is damaged or not an Excel workbook ({exc})") from exc
     if len(members) > MAX_MEMBERS:
-        raise Refused(f"{name}: the workbook has {len(members)} parts; a return has a few dozen")
+        raise Refused(f"{name}: the workbook has {len(members)} parts; a {noun} has a few dozen")
     names = [m.filename for m in members]
     folded = [n.lower() for n in names]
     if len(set(folded)) != len(folded):
@@ -131,13 +131,13 @@ def check_package(path: Path, data: bytes) -> list[tuple[str, str]]:
             raise Refused(f"{name}: the file expands to far more than it holds (a zip bomb?)")
         if body.startswith(_OLE_MAGIC):
             raise Refused(f"{name}: the workbook carries macros or another binary (OLE) "
-                          f"object (part {m.filename}), which a return never holds; send the "
+                          f"object (part {m.filename}), which a {noun} never holds; send the "
                           "issued .xlsx")
         bodies[m.filename] = body
     trees: dict[str, Any] = {}
     for part, body in bodies.items():
         if part.lower().endswith((".xml", ".rels", ".vml")) or body.lstrip()[:5] == b"<?xml":
-            trees[part] = _parse(name, part, body, safe_xml, DefusedXmlException)
+            trees[part] = _parse(name, part, body, safe_xml, DefusedXmlException, noun)
     _check_declared(name, bodies, trees)
     sheets = _sheet_names(trees)
     formulas: list[tuple[str, str]] = []
@@ -150,7 +150,8 @@ def check_package(path: Path, data: bytes) -> list[tuple[str, str]]:
 _FAST = None
 
 
-def _parse(name: str, part: str, body: bytes, safe_xml: Any, defused: type) -> Any:
+def _parse(name: str, part: str, body: bytes, safe_xml: Any, defused: type,
+           noun: str = "return") -> Any:
     """One XML part, refused if it declares a document type or entities.
 
     A part with ``<!`` anywhere (a DOCTYPE, an ENTITY, a comment) is parsed by defusedxml,
@@ -166,7 +167,7 @@ def _parse(name: str, part: str, body: bytes, safe_xml: Any, defused: type) -> A
             return safe_xml.fromstring(body, forbid_dtd=True)
         except defused as exc:
             raise Refused(f"{name}: part {part} declares XML entities or a document type, "
-                          "which a return never has; send the issued file") from exc
+                          f"which a {noun} never has; send the issued file") from exc
         except safe_xml.ParseError as exc:
             raise Refused(f"{name}: part {part} is damaged ({exc})") from exc
     if _FAST is None:
@@ -179,7 +180,7 @@ def _parse(name: str, part: str, body: bytes, safe_xml: Any, defused: type) -> A
     info = root.getroottree().docinfo
     if info.doctype or info.internalDTD is not None:
         raise Refused(f"{name}: part {part} declares XML entities or a document type, which "
-                      "a return never has; send the issued file")
+                      f"a {noun} never has; send the issued file")
     return root
 
 
