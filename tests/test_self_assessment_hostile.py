@@ -288,6 +288,9 @@ def test_a_cycle_overlapping_one_in_the_master_is_refused(book, tmp_path, config
     report = s11_import(book, [early], today=TODAY)
     assert report.exit_code == 1 and book.read_bytes() == before
     assert "the cycle 2025-27, which overlaps 2024-26" in report.results[0].problems[0]
+    with pytest.raises(UnusableInput, match="2025-27 overlaps 2024-26"):  # exit 2
+        s11_import(book, [early], today=TODAY, cycle="2025-27")
+    assert book.read_bytes() == before
 
 
 def test_a_cycle_beginning_more_than_a_year_on_is_refused(book, tmp_path, config, capsys):

@@ -109,16 +109,19 @@ def _cycle(text: str | Cycle) -> Cycle:
         raise UnusableInput(str(exc), action="give the cycle as 2026-28") from exc
 
 
-def check_cycle(cycle: Cycle, held: Iterable[str], title: str, today: dt.date) -> None:
-    """Refuse a cycle to issue that overlaps one the master already holds answers to the
-    form for (2025-27 against 2024-26), or that begins more than a year from today (a typing
-    slip: 2030-32 for 2026-28); each message names the cycle and says what to do."""
+def check_cycle(cycle: Cycle, held: Iterable[str], title: str, today: dt.date | None
+                ) -> None:
+    """Refuse a cycle (``--cycle`` to issue or import) that overlaps one the master already
+    holds answers to the form for (2025-27 against 2024-26), or (with ``today``: issuing)
+    that begins more than a year from today (a typing slip: 2030-32 for 2026-28); each
+    message names the cycle and says what to do. A form of a later cycle given to an import
+    is refused file by file."""
     if (clash := overlapping(cycle, held)) is not None:
         raise UnusableInput(
             f"the cycle {cycle} overlaps {clash}, which the master already holds {title} "
             f"answers for: cycles follow each other two years apart", action=f"give --cycle "
-            f"as {clash} (to issue it again) or {_after(clash)} (the next one)")
-    if cycle.start > _a_year_on(today):
+            f"as {clash} (that cycle) or {_after(clash)} (the next one)")
+    if today is not None and cycle.start > _a_year_on(today):
         raise UnusableInput(
             f"the cycle {cycle} begins on {cycle.start:%d/%m/%Y}, more than a year from "
             f"today", action=f"check --cycle (the cycle running now is "
@@ -504,6 +507,8 @@ def import_self_assessment(workbook: str | Path | Store, form: str,
         reading = start_reading(paths, engine)
         master = AssessmentMaster.read(store, sa, cfg)
         refuse_errors(store, master.tables, "the import")
+        if only is not None:
+            check_cycle(only, master.cycles, sa.title, None)
         log = read_table(store, S.IMPORT_LOG).df
         results = _check_files(reading(), master, engine, cfg, today, only, now)
         settle(results, log, replace_newer, master.held_completed_on, "answers")
