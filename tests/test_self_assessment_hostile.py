@@ -192,7 +192,8 @@ def _last_cycle(book: Path, tmp_path: Path, config, org: str = "police") -> dict
                                         "due": dt.datetime(2025, 3, 31)},
                         S11_2a={"grade": "Partly met", "evidence": "Draft.",
                                 "action": "Finish the policy.", "owner": "Lead",
-                                "due": dt.datetime(2025, 6, 30)})
+                                "due": dt.datetime(2025, 6, 30)},
+                        S11_3a={"action": "Keep it under review."})  # Fully met, noted
     path = s11_issue(book, "2024-26", tmp_path / "last", [org])[0]
     fill_self_assessment(path, answers, "Lead", dt.date(2024, 10, 1))
     report = s11_import(book, [path], today=dt.date(2024, 10, 2))
@@ -237,6 +238,7 @@ def test_confirming_the_carried_forward_form_unchanged_is_accepted(book, tmp_pat
     assert report.exit_code == 0, report.lines()
     warned = [w for w in report.results[0].warnings if "confirms last cycle's action" in w]
     assert len(warned) == 2 and "S11-2024-26-police-S11_1a" in warned[0]
+    assert not [w for w in report.results[0].warnings if "not raised" in w]  # said last time
     assert "31/03/2025" in warned[0]
     actions = table(book, S.ACTIONS)
     keys = sorted(k for k in actions["action_id"] if k.startswith("S11-"))

@@ -255,6 +255,22 @@ class AssessmentMaster(MasterBook):
         return {(str(r.cycle), str(r.organisation), str(r.question)): (r.action, r.owner, r.due)
                 for r in mine.itertuples()}
 
+    def unchanged(self, cycle: Cycle, org: str, question: str, grade: Any, action: Any,
+                  owner: Any, due: Any) -> bool:
+        """The answer is last cycle's, as pre-filled (grade and action alike)."""
+        before = self._carried.get((str(cycle.previous), org, question))
+        held = self._grades.get((str(cycle.previous), org, question))
+        return before is not None and _same(held, grade) and all(
+            _same(a, b) for a, b in zip(before, (action, owner, due)))
+
+    @cached_property
+    def _grades(self) -> dict[tuple[str, str, str], Any]:
+        assert self.answers is not None and self.sa is not None
+        df = self.answers.df
+        mine = df[df["form"] == self.sa.form]
+        return {(str(c), str(o), str(q)): g for c, o, q, g in
+                zip(mine["cycle"], mine["organisation"], mine["question"], mine["grade"])}
+
     @cached_property
     def action_rows(self) -> dict[str, int]:
         """action_id -> its sheet row on the Actions sheet."""
@@ -705,6 +721,10 @@ def _check_answers(kept: list[tuple[Any, FileResult, Cycle]], master: Assessment
                              f"is not between {lo:%d/%m/%Y} and {hi:%d/%m/%Y}, as the form's "
                              "own check allows: give the day the action will be done."))
     for row in df.index[graded & ~grade.isin(NEEDS_ACTION) & text["action"].notna()]:
+        org, cycle = whose[df.at[row, "file"]]
+        if master.unchanged(cycle, org, str(df.at[row, "question"]), grade[row],
+                            text["action"][row], text["owner"][row], due[row]):
+            continue  # confirmed as it was last cycle: said then, not again
         found.append(finding(WARNING, table, "action", row, "action_not_raised",
                              f"{df.at[row, 'question']} is {grade[row]}, so its planned action "
                              "is kept with the answer but not raised on the "
