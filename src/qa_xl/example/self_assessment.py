@@ -91,6 +91,8 @@ def _answers(config: Config, form: str, rng: np.random.Generator, strength: floa
         if grade in (partly, not_met):
             cells.update(action=f"Close the gap in {standard.name.lower()} ({question.id})",
                          owner=owner, due=due + dt.timedelta(days=int(rng.integers(0, 300))))
+        else:  # a pre-filled action of last cycle cleared, as a tidy partner does
+            cells.update(action=None, owner=None, due=None)
         out[question.id] = cells
     return out
 
