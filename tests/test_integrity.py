@@ -326,6 +326,25 @@ def test_an_older_fill_is_refused_naming_both(master, issued_returns, tmp_path):
     assert import_returns(master, [older], replace_newer=True).exit_code == 0
 
 
+def test_an_older_fill_beside_a_good_one_refuses_only_the_older(master, issued_returns,
+                                                                tmp_path):
+    """The check of the next file once one was refused as older (it was an exit 3)."""
+    police, probation = issued_returns["police"], issued_returns["probation"]
+    older = tmp_path / "police_older.xlsx"
+    shutil.copyfile(police, older)
+    filled(police, 2, dt.date(2026, 7, 22))
+    filled(probation, 2, dt.date(2026, 7, 22))
+    import_returns(master, [police, probation])
+    filled(older, 1, dt.date(2026, 7, 10))
+    newer = tmp_path / "probation_newer.xlsx"
+    shutil.copyfile(probation, newer)
+    filled(newer, 3, dt.date(2026, 7, 25))
+    report = import_returns(master, [older, newer])
+    by_file = {r.file.name: r for r in report.results}
+    assert not by_file[older.name].accepted and "10/07/2026" in by_file[older.name].problems[0]
+    assert by_file[newer.name].accepted
+
+
 def test_two_fills_in_one_import_the_later_wins(master, issued_returns, tmp_path):
     path = issued_returns["police"]
     older = tmp_path / "police_older.xlsx"

@@ -255,11 +255,10 @@ def settle(results: list[FileResult], log: pd.DataFrame, replace_newer: bool,
                 continue
             held_on = held(r)
             if held_on is not None and r.signed_off is not None and r.signed_off < held_on:
-                held = held_on
                 source = f" ({done[-1][2]}, imported {done[-1][0]})" if done else ""
                 r.refuse(f"{r.file.name} was completed on {r.signed_off:%d/%m/%Y}, but the "
                          f"{what} in the master for {r.partner_id} {r.period} were completed "
-                         f"on {held:%d/%m/%Y}{source}: this looks like an older version. If "
+                         f"on {held_on:%d/%m/%Y}{source}: this looks like an older version. If "
                          "it is the one to keep, import it with --replace-newer")
         live = [r for r in group if r.accepted]
         if len(live) > 1:
