@@ -464,6 +464,26 @@ def test_a_damaged_return_in_a_folder_is_refused_by_name_and_the_rest_imported(
     assert bad.name in set(log["file_name"])
 
 
+def test_a_folder_s_other_spreadsheets_are_refused_by_name_not_left_behind(
+        master, issued_returns, tmp_path, capsys):
+    """An inbox where one return came back as .XLSX, one saved as .xls and one as .ods: the
+    first is imported, the others refused by name (a folder import used to skip them)."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    shutil.copyfile(filled(issued_returns["police"], 1), folder / "POLICE_RETURN.XLSX")
+    shutil.copyfile(filled(issued_returns["education"], 2), folder / "education.xls")
+    shutil.copyfile(filled(issued_returns["probation"], 3), folder / "probation.ods")
+    (folder / "~$POLICE_RETURN.XLSX").write_bytes(b"Excel's owner file")
+    (folder / "covering note.txt").write_text("see attached")
+    (folder / "sub.xlsx").mkdir()
+    code, text = run(["returns", "import", str(master), str(folder)], capsys)
+    assert code == 2, text
+    assert "POLICE_RETURN.XLSX: Accepted" in text
+    assert "education.xls" in text and "probation.ods" in text and "not .xls" in text
+    assert "~$" not in text and "covering note" not in text and "sub.xlsx" not in text
+    assert set(read_returns(FileStore(master)).df["partner_id"]) == {"police"}
+
+
 def test_an_empty_folder_is_a_clear_answer(master, tmp_path, capsys):
     (tmp_path / "nothing").mkdir()
     code, text = run(["returns", "import", str(master), str(tmp_path / "nothing")], capsys)

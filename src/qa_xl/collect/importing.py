@@ -190,16 +190,24 @@ def land(store: Store, report: ImportReport, now: dt.datetime,
     report.written = True
 
 
+SPREADSHEETS = {".xlsx", ".xlsm", ".xltx", ".xls", ".xlsb", ".ods", ".csv", ".numbers"}
+
+
 def expand_files(files: Iterable[str | Path], noun: str = "return") -> list[Path]:
     return _expand(files, noun)
 
 
 def _expand(files: Iterable[str | Path], noun: str = "return") -> list[Path]:
-    """Files as given; a folder stands for the .xlsx returns inside it (none is a mistake)."""
+    """Files as given; a folder stands for the spreadsheets inside it (none is a mistake).
+
+    Every spreadsheet in the folder is taken, whatever its case or kind (``.XLSX``, ``.xls``,
+    ``.ods``, ``.csv``…), so that one saved in the wrong format is refused by name rather than
+    left behind without a word; Excel's and LibreOffice's lock files are not spreadsheets."""
     out: list[Path] = []
     for f in map(Path, files):
         if f.is_dir():
-            found = sorted(p for p in f.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
+            found = sorted(p for p in f.iterdir() if p.suffix.casefold() in SPREADSHEETS
+                           and p.is_file() and not p.name.startswith(("~$", ".~")))
             if not found:
                 raise UnusableInput(f"the folder holds no {noun}s (.xlsx files)", file=f,
                                     action=f"give the folder the completed {noun}s were saved "
