@@ -353,7 +353,14 @@ def _pending_path(store: Store) -> Path | None:
     if path is None:
         return None
     path = Path(os.path.realpath(path))
-    return path.with_name(f"{path.stem}.refused-imports.jsonl")
+    pending = path.with_name(f"{path.stem}.refused-imports.jsonl")
+    for own in (pending, pending.with_name(pending.name.replace(".jsonl", ".saving.jsonl"))):
+        if own.is_symlink():  # it would write into, and log, whatever file it points at
+            raise UnusableInput("the record of refused imports beside the workbook is a "
+                                "link to another file, and qa_xl writes only a file of its "
+                                "own there", file=own, action="remove the link (nothing of "
+                                "qa_xl's is in the file it points at) and import again")
+    return pending
 
 
 def _append_pending(path: Path, rows: list[list[Any]]) -> None:
