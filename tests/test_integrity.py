@@ -345,6 +345,40 @@ def test_an_older_fill_beside_a_good_one_refuses_only_the_older(master, issued_r
     assert by_file[newer.name].accepted
 
 
+@pytest.mark.parametrize("typed", ["10/07/2026", "2026-07-10"])
+def test_a_completion_date_typed_as_text_is_read_as_that_date(master, issued_returns, tmp_path,
+                                                              typed):
+    """Read as today's date, it let an older fill past the check that refuses it."""
+    path = issued_returns["police"]
+    older = tmp_path / "police_older.xlsx"
+    shutil.copyfile(path, older)
+    filled(path, 2, dt.date(2026, 7, 22))
+    import_returns(master, [path])
+    filled(older, 1, dt.date(2026, 7, 10))
+    book = openpyxl.load_workbook(older)
+    book["Return"]["B5"] = typed  # text, as a partner's cell formatted as text holds it
+    book.save(older)
+    before = master.read_bytes()
+    result = import_returns(master, [older]).results[0]
+    assert not result.accepted and "completed on 10/07/2026" in result.problems[0]
+    assert master.read_bytes() == before
+
+
+def test_a_completion_date_that_is_not_a_date_is_refused_naming_its_cell(master,
+                                                                         issued_returns):
+    path = filled(issued_returns["police"], 1)
+    book = openpyxl.load_workbook(path)
+    book["Return"]["B5"] = "last Tuesday"
+    book.save(path)
+    before = master.read_bytes()
+    report = import_returns(master, [path])
+    (result,) = report.results
+    assert not result.accepted and report.exit_code == 1
+    assert "cell B5" in result.problems[0] and "'last Tuesday', which is not a date" in \
+        result.problems[0]
+    assert master.read_bytes() == before
+
+
 def test_two_fills_in_one_import_the_later_wins(master, issued_returns, tmp_path):
     path = issued_returns["police"]
     older = tmp_path / "police_older.xlsx"

@@ -764,8 +764,10 @@ def _sign_off_warnings(path: Path, by: str | None, on: dt.date | None, loose: li
     percentages but were given a numerator or denominator)."""
     out = []
     if by is None or on is None:
-        out.append(f"{path.name}: sheet Return: 'Completed by' or 'Date completed' is blank; "
-                   "the import records today's date")
+        blank = " and ".join(w for w, v in (("'Completed by'", by), ("'Date completed'", on))
+                             if v is None)
+        out.append(f"{path.name}: sheet Return: {blank} {'are' if ' and ' in blank else 'is'} "
+                   "blank" + ("; the import records today's date" if on is None else ""))
     elif on > today:
         out.append(f"{path.name}: sheet Return: the completion date {on:%d/%m/%Y} is in the "
                    "future")
@@ -822,11 +824,13 @@ def _sign_off(path: Path, book: Any, sheet: str = S.ISSUED_RETURN.sheet
     for key, (row, _label) in SIGN_OFF.items():
         cell = values[row][1] if row < len(values) and len(values[row]) > 1 else None
         out[key] = None if cell in (None, "") else cell
-    on = out["submitted_on"]
-    if isinstance(on, dt.datetime):
-        on = on.date()
-    elif not isinstance(on, dt.date):
-        on = None
+    typed = out["submitted_on"]
+    on = None if typed is None else S.cell_date(typed)
+    if typed is not None and on is None:  # text, TRUE, #N/A: when it was completed matters
+        cell = f"B{SIGN_OFF['submitted_on'][0] + 1}"
+        raise Refused(f"{path.name}: sheet {sheet}, cell {cell}: 'Date completed' holds "
+                      f"{str(typed)[:40]!r}, which is not a date; type the date it was "
+                      "completed, as 20/11/2026", data=True)
     by = None if out["submitted_by"] is None else str(out["submitted_by"]).strip()
     if by is not None and len(by) > MAX_NAME:
         raise Refused(f"{path.name}: sheet {sheet}, cell "

@@ -645,6 +645,15 @@ def _as_datetime(value: Any) -> dt.datetime:
     raise TypeError
 
 
+def cell_date(value: Any) -> dt.date | None:
+    """A cell as a date, as the tables read one (a date, a serial, ISO or UK day/month/year
+    text); None when it is not one."""
+    try:
+        return _as_datetime(value).date()
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 _CONVERT = {INT: _as_int, NUMBER: _as_number, DATE: _as_datetime, DATETIME: _as_datetime}
 _DTYPE = {INT: "Int64", NUMBER: "float64", DATE: "datetime64[s]", DATETIME: "datetime64[s]"}
 
