@@ -27,7 +27,7 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -349,10 +349,15 @@ def _voice_key(period: Any, partner: Any, question: Any) -> tuple[str, str, str]
     one spelling, the question without case or surrounding spaces."""
     from qa_xl.workbook.checks import is_missing
 
-    text = "" if is_missing(period) else period
-    spelt = period_or_none(text)
-    return (str(spelt) if spelt else str(text).strip(), str(partner).strip(),
+    return (_spelt("" if is_missing(period) else str(period)), str(partner).strip(),
             " ".join(str(question).split()).casefold())
+
+
+@lru_cache(maxsize=256)
+def _spelt(period: str) -> str:
+    """A period's one spelling (parsed once per distinct text: a few per import)."""
+    spelt = period_or_none(period)
+    return str(spelt) if spelt else period.strip()
 
 
 def _voice_rows(master: Master, accepted: list[FileResult]) -> RowsWrite | None:
@@ -816,11 +821,8 @@ def _check_rows(reads: list[_Read], results: list[FileResult], master: Master,
         rows["submitted_by"] = by
         rows["submitted_on"] = pd.Timestamp(on or today)
         result.rows, result.signed_off, result.accepted = rows, on, True
-        if tag in voice:
-            answers = voice[tag]
-            answers.insert(0, "period", str(Period.parse(read.meta["period"])))
-            answers.insert(1, "partner_id", read.meta["partner_id"])
-            result.voice, result.unanswered = answers[S.VOICE.names], unanswered[tag]
+        if tag in voice:  # tblVoice's columns (and the file's tag)
+            result.voice, result.unanswered = voice[tag], unanswered[tag]
 
 
 def _check_voice(reads: list[_Read]) -> tuple[list[dict[str, Any]], dict[str, pd.DataFrame],
@@ -828,8 +830,8 @@ def _check_voice(reads: list[_Read]) -> tuple[list[dict[str, Any]], dict[str, pd
     """Every file's voice table typed and checked at once: whole numbers of at least 0, yes +
     partly + no within the respondents, no answers or story without the respondents, no
     personal details in a story (refused: a story goes into the papers as it is). Returns the
-    findings (on sheet ``Return#<file>``) and, by file, the rows answered (a row left blank is
-    no answer: it brings nothing) and the questions left blank."""
+    findings (on sheet ``Return#<file>``) and, by file, the rows answered in tblVoice's columns
+    (a row left blank is no answer: it brings nothing) and the questions left blank."""
     from qa_xl.workbook.checks import ERROR, check_personal_data, check_schema, finding
 
     schema = VOICE_PART.schema
@@ -862,15 +864,21 @@ def _check_voice(reads: list[_Read]) -> tuple[list[dict[str, Any]], dict[str, pd
                              f"respondents is blank, but {' and '.join(what)} "
                              f"{'is' if len(what) == 1 else 'are'} given: give how many "
                              "answered this question, or clear the row."))
-    answered = given.any(axis=1)  # a cell typed wrong is refused above, whatever the row
-    columns = ["question", *counts, "story"]
-    rows = {tag: frame[columns].reset_index(drop=True)
-            for tag, frame in df[answered].groupby("file", sort=False)}
-    blank = {tag: [str(q) for q in frame["question"]]
-             for tag, frame in df[~answered].groupby("file", sort=False)}
+    answered = given.any(axis=1).to_numpy()  # a cell typed wrong is refused above
     tags = [str(i) for i, _ in held]
-    return (found, {tag: rows.get(tag, pd.DataFrame(columns=columns)) for tag in tags},
-            {tag: blank.get(tag, []) for tag in tags})
+    whose = {str(i): reads[i].meta for i, _ in held}
+    landing = df.loc[answered].copy()
+    landing["period"] = landing["file"].map(
+        {t: str(Period.parse(m["period"])) for t, m in whose.items()})
+    landing["partner_id"] = landing["file"].map({t: m["partner_id"] for t, m in whose.items()})
+    landing = landing[[*S.VOICE.names, "file"]].reset_index(drop=True)
+    at = landing.groupby("file", sort=False).indices  # one frame per file, sliced once
+    rows = {tag: landing.iloc[at[tag]] if tag in at else landing.iloc[:0] for tag in tags}
+    blank: dict[str, list[str]] = {tag: [] for tag in tags}
+    for tag, question, yes in zip(df["file"], df["question"], answered):
+        if not yes:
+            blank[tag].append(str(question))
+    return found, rows, blank
 
 
 def _too_long(table: S.Table) -> list[dict[str, Any]]:
