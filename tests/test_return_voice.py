@@ -409,3 +409,19 @@ def test_the_demo_voice_for_the_quarter_comes_from_its_returns(_demo_template):
             if any(v != "" for v in (*counts, story)):
                 filled.add((current, pid, q, *(int(v) for v in counts), story or None))
     assert filled and as_rows(now) == filled
+
+
+def test_a_master_without_voice_questions_issues_returns_without_the_table(config, tmp_path):
+    """A Board that asks no voice questions (an empty list on its Lists sheet): no voice
+    table, its absence signed, and the return imports as any other."""
+    from dataclasses import replace
+
+    from qa_xl.workbook.build import new
+
+    silent = replace(config, lists={**config.lists, "voice_question": ()})
+    master = new(tmp_path / "QA_Master.xlsx", silent, secret=TEST_SECRET,
+                 workbook_id="00000000-0000-0000-0000-000000000000")
+    path = issue_returns(master, PERIOD, tmp_path / "returns", ["police"])[0]
+    assert set(openpyxl.load_workbook(path)["Return"].tables) == {"tblReturn"}
+    report = import_returns(master, [fill(path, 1)], today=TODAY)
+    assert report.exit_code == 0 and report.results[0].voice is None, report.lines()
