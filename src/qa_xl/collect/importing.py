@@ -16,6 +16,12 @@ The parts every form shares — reading and checking the package (:func:`read_fo
 signature that binds every row (:func:`check_signature`), nothing-goes-back-in-time
 (:func:`settle`) and landing the accepted files with the log in one save (:func:`land`) — are
 written here once; :mod:`qa_xl.collect.self_assessment` uses them for its forms.
+
+A return (template version 3) also carries the voice of children and families: a second table
+on its sheet, read in the same pass, its questions bound by the same signature, its counts
+checked with the figures, and its answered rows landed in tblVoice in the same save — each
+replacing the row held for its period, partner and question (typed by an officer, or an earlier
+return's), every other row left as it is.
 """
 
 from __future__ import annotations
@@ -378,12 +384,12 @@ def _voice_rows(master: Master, accepted: list[FileResult]) -> RowsWrite | None:
     frames = []
     for r in bringing:
         assert r.voice is not None
-        answered = {_voice_key(p, r.partner_id, q) for p, q in zip(r.voice["period"],
-                                                                   r.voice["question"])}
-        for key in sorted(answered):
+        answered = {_voice_key(p, r.partner_id, q): str(q) for p, q in zip(
+            r.voice["period"], r.voice["question"])}
+        for key, question in answered.items():
             if rows := held.pop(key, []):
                 remove += rows
-                r.notes.append(f"{r.file.name}: its answers to {key[2][:60]!r} replace "
+                r.notes.append(f"{r.file.name}: its answers to {question[:60]!r} replace "
                                f"{'the row' if len(rows) == 1 else 'the rows'} the {sheet} "
                                f"sheet held for {r.partner_id} {key[0]} (row "
                                f"{', '.join(map(str, rows))})")

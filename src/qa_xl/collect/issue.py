@@ -3,7 +3,8 @@ period here, and the self-assessments per cycle (:mod:`qa_xl.collect.self_assess
 the same :func:`write_signed_form` and :func:`started`.
 
 A protected ``Return`` sheet whose yellow cells are the only ones a partner can type in, with
-data validation and input messages, the previous period's figure for reference, and a very
+data validation and input messages, the previous period's figure for reference, under the
+figures the voice questions (respondents, yes, partly, no and an optional story), and a very
 hidden ``About`` sheet that names the partner, the period, the template version, the master,
 the issue's own serial and time and a digest of every row as issued, all signed
 (:func:`qa_xl.collect.master.token`). A return a partner has started filling in is never

@@ -12,9 +12,10 @@ A return carries hidden metadata — partner, period, template version, the mast
 own serial and time of issue, and a digest of every row as issued (period, indicator id and the
 locked text, in order) — signed with HMAC-SHA256 using a secret that only the master workbook
 holds. So a return cannot be imported as another partner's, period's or workbook's, and a row
-relabelled, swapped, added or removed after issue breaks the signature. Issuing
-(:mod:`qa_xl.collect.issue`) and importing (:mod:`qa_xl.collect.importing`) share this one
-description of a return.
+relabelled, swapped, added or removed after issue breaks the signature. Since version 3 a
+return also carries a second table, the voice of children and families (:class:`Part`), whose
+questions are signed the same way. Issuing (:mod:`qa_xl.collect.issue`) and importing
+(:mod:`qa_xl.collect.importing`) share this one description of a return.
 """
 
 from __future__ import annotations
@@ -338,8 +339,6 @@ def issued_rows(master: Master, partner_id: str, period: Period) -> pd.DataFrame
                      ind.definition, previous.get((ind.indicator_id, str(p.previous()))),
                      None, None, None, None])
     return pd.DataFrame(rows, columns=S.ISSUED_RETURN.names)
-
-
 
 
 def issued_voice(master: Master) -> pd.DataFrame:
