@@ -425,3 +425,24 @@ def test_a_master_without_voice_questions_issues_returns_without_the_table(confi
     assert set(openpyxl.load_workbook(path)["Return"].tables) == {"tblReturn"}
     report = import_returns(master, [fill(path, 1)], today=TODAY)
     assert report.exit_code == 0 and report.results[0].voice is None, report.lines()
+
+
+def test_a_question_reworded_on_the_lists_sheet_after_issue_lands_and_is_said(
+        master, issued_returns, questions):
+    """The return asks what it was issued with (signed); if the Board rewords a question on
+    its Lists sheet meanwhile, the answers still land, and the report says validate will flag
+    the row."""
+    from qa_xl.workbook.xlsxparts import write_workbook
+
+    values = FileStore(master).sheet_values("Lists")
+    col = [str(v) for v in values[0]].index("voice_question")
+    write_workbook(master, cells={"Lists": {f"{get_column_letter(col + 1)}2":
+                                            "Did we listen to you?"}}, backup=False)
+    report = import_returns(master, [fill(issued_returns["police"], 1,
+                                          answers_for(questions, 1))], today=TODAY)
+    assert report.exit_code == 0, report.lines()
+    assert len(voice_table(master)) == 3
+    lines = "\n".join(report.lines())
+    assert f"{questions[0]!r} is no longer on the Lists sheet's voice_question list" in lines
+    findings = validate(master, today=TODAY)
+    assert list(findings.loc[findings["sheet"] == S.VOICE.sheet, "check"]) == ["list"]

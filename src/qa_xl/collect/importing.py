@@ -380,10 +380,17 @@ def _voice_rows(master: Master, accepted: list[FileResult]) -> RowsWrite | None:
                                           table.df["partner_id"], table.df["question"]):
         held.setdefault(_voice_key(period, pid, question), []).append(int(row))
     sheet = S.VOICE.sheet
+    asked = {" ".join(q.split()).casefold() for q in master.voice_questions}
     remove: list[int] = []
     frames = []
     for r in bringing:
         assert r.voice is not None
+        for question in dict.fromkeys(map(str, r.voice["question"])):
+            if " ".join(question.split()).casefold() not in asked:
+                r.notes.append(f"{r.file.name}: {question[:60]!r} is no longer on the Lists "
+                               "sheet's voice_question list (reworded since the return was "
+                               f"issued?), so validate flags its row on the {sheet} sheet: "
+                               "put the question back on the list, or correct the row")
         answered = {_voice_key(p, r.partner_id, q): str(q) for p, q in zip(
             r.voice["period"], r.voice["question"])}
         for key, question in answered.items():
