@@ -353,7 +353,9 @@ VOICE = TableSchema(
            free_text=True),
     ),
     key=("period", "partner_id", "question"),
-    intro="Answers to the three questions practitioners ask children and families.",
+    intro="Answers to the three questions practitioners ask children and families. Import "
+          "returns fills them from each partner's return, replacing the row for the same "
+          "period, partner and question; rows typed here for anything else are kept.",
 )
 
 ACTIONS = TableSchema(
