@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from qa_xl.collect.master import ABOUT_SHEET, META_KEYS
+from qa_xl.collect.master import ABOUT_SHEET, META_KEYS, SIGNED
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a return is tens of kilobytes
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
@@ -271,6 +271,9 @@ def metadata(path: Path, book: Any, keys: tuple[str, ...] = META_KEYS) -> dict[s
     if version.startswith("sa") and "organisation" not in keys:
         raise Refused(f"{path.name}: this is a self-assessment form, not a partner's return; "
                       "import it with qa-xl s11 import or qa-xl s175 import")
+    if version in SIGNED and set(keys) <= {*SIGNED[version], "token"}:  # a newer version
+        # of the same form (a return with a voice table) carries its own details too
+        keys = tuple(dict.fromkeys((*keys, *SIGNED[version])))
     missing = [k for k in keys if not meta.get(k)]
     if missing:
         raise Refused(f"{path.name}: the return's hidden details lack {', '.join(missing)} (no "

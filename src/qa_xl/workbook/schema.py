@@ -210,6 +210,26 @@ ISSUED_RETURN = TableSchema(
     intro="The return a partner fills in: one row per indicator they report.",
 )
 
+ISSUED_VOICE = TableSchema(
+    "tblReturnVoice", "Return", "Voice of children and families (in a partner return)",
+    (
+        _c("question", locked=True, width=50,
+           help="One of the three questions practitioners ask children and families."),
+        _count("respondents", "How many children or family members answered this question "
+               "this period (a whole number). Leave the row blank if you did not ask it."),
+        _count("yes", "How many answered yes (a whole number)."),
+        _count("partly", "How many answered partly (a whole number)."),
+        _count("no", "How many answered no. Yes, partly and no add up to at most the "
+               "respondents."),
+        _c("story", width=50, free_text=True,
+           help="Optional: a short anonymised story about this question. No names, ages, "
+           "places or other personal details."),
+    ),
+    key=("question",),
+    intro="The second table of a partner's return: one row per voice question, landing in "
+          "tblVoice for the return's period and partner.",
+)
+
 RETURNS = TableSchema(
     "tblReturn_*", "Return_*", "All partners' returns", RETURN_COLUMNS,
     key=("partner_id", "period", "indicator_id"), owned=True,
@@ -333,7 +353,9 @@ VOICE = TableSchema(
            free_text=True),
     ),
     key=("period", "partner_id", "question"),
-    intro="Answers to the three questions practitioners ask children and families.",
+    intro="Answers to the three questions practitioners ask children and families. Import "
+          "returns fills them from each partner's return, replacing the row for the same "
+          "period, partner and question; rows typed here for anything else are kept.",
 )
 
 ACTIONS = TableSchema(
