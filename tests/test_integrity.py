@@ -379,6 +379,25 @@ def test_a_completion_date_that_is_not_a_date_is_refused_naming_its_cell(master,
     assert master.read_bytes() == before
 
 
+@pytest.mark.parametrize("table", ["tblReturn", "tblReturnVoice"])
+def test_a_row_typed_under_a_table_is_refused_naming_its_cell(master, issued_returns, table):
+    """Typed under the table (openpyxl and LibreOffice do not extend it), the row is not
+    read: its figure would have been lost without a word."""
+    path = filled(issued_returns["police"], 1)
+    book = openpyxl.load_workbook(path)
+    ws = book["Return"]
+    first_col, _, _, last_row = openpyxl.utils.range_boundaries(ws.tables[table].ref)
+    cell = f"{openpyxl.utils.get_column_letter(first_col + 1)}{last_row + 1}"
+    ws[cell] = 42
+    book.save(path)
+    before = master.read_bytes()
+    report = import_returns(master, [path])
+    (result,) = report.results
+    assert not result.accepted and report.exit_code == 1
+    assert f"cell {cell}: '42' is typed under the table" in result.problems[0]
+    assert master.read_bytes() == before
+
+
 def test_two_fills_in_one_import_the_later_wins(master, issued_returns, tmp_path):
     path = issued_returns["police"]
     older = tmp_path / "police_older.xlsx"

@@ -47,6 +47,7 @@ from qa_xl.collect.master import (
     RETURN,
     SIGN_OFF,
     SIGNED,
+    VOICE_HEADING,
     VOICE_PART,
     Form,
     Master,
@@ -580,7 +581,10 @@ def _read_file(path: Path, form: Form = RETURN) -> _Read:
         for part in form.parts:  # the voice table, in the same pass over the same book
             if part.signed in signs and part.schema.table in book.table_names:
                 read.parts[part.schema.table] = _return_table_raw(path, book, part.schema)
-        read.signed = _sign_off(path, book, form.schema.sheet)
+        values = book.get_sheet_by_name(form.schema.sheet).to_python(skip_empty_area=False)
+        for raw in (read.raw, *read.parts.values()):
+            _nothing_under(path, values, raw)
+        read.signed = _sign_off(path, values, form.schema.sheet)
     except Refused as exc:
         read.problems, read.data_error = exc.problems, exc.data
     except READ_ERRORS as exc:
@@ -987,10 +991,29 @@ def _unexpected_rows(keys: list[tuple[int, str, str]], table: S.Table,
     return found
 
 
-def _sign_off(path: Path, book: Any, sheet: str = S.ISSUED_RETURN.sheet
+def _nothing_under(path: Path, values: list[list[Any]], raw: S.RawTable) -> None:
+    """A row typed under a table is not part of it, so its figures would be lost without a
+    word: refused, naming the first cell (the issued form leaves that row blank)."""
+    under = raw.first_row + len(raw.rows)  # 0-based index of the row under the table
+    if under >= len(values):
+        return
+    left = raw.first_col - 1
+    row = values[under][left:left + len(raw.header)]
+    if VOICE_HEADING in row:  # the table grew by rows typed into it, up to the next part
+        return
+    for j, value in enumerate(row):
+        if value not in (None, ""):
+            cell = f"{S.column_letter(left + j + 1)}{under + 1}"
+            shown = f"{value:g}" if isinstance(value, float) else str(value)[:40]
+            raise Refused(f"{path.name}: sheet {raw.sheet}, cell {cell}: {shown!r} "
+                          "is typed under the table, where it is not read and would be lost; "
+                          "type it in the table's own rows (a row the form lacks is added by "
+                          "the business unit) or delete it, and send it again", data=True)
+
+
+def _sign_off(path: Path, values: list[list[Any]], sheet: str = S.ISSUED_RETURN.sheet
               ) -> tuple[str | None, dt.date | None]:
-    """Who completed the form and when (cells B4 and B5 of its sheet)."""
-    values = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    """Who completed the form and when (cells B4 and B5 of its sheet's ``values``)."""
     out: dict[str, Any] = {}
     for key, (row, _label) in SIGN_OFF.items():
         cell = values[row][1] if row < len(values) and len(values[row]) > 1 else None

@@ -30,6 +30,7 @@ from qa_xl.collect.master import (
     RETURN,
     SIGN_OFF,
     VOICE_COLUMN,
+    VOICE_HEADING,
     VOICE_PART,
     Form,
     Master,
@@ -279,7 +280,7 @@ def _voice_table(ws: Any, fmt: dict[str, Any], voice: pd.DataFrame, header: int,
     columns of the definition, figures and commentary above, so their widths fit it."""
     columns = S.ISSUED_VOICE.columns
     first = VOICE_COLUMN
-    ws.write_string(header - 3, first, "The voice of children and families", fmt["label"])
+    ws.write_string(header - 3, first, VOICE_HEADING, fmt["label"])
     ws.write_string(header - 2, first, f"In {period}: how many children and family members "
                     "your practitioners asked each question, and how many answered yes, partly "
                     "and no.", fmt["intro"])

@@ -126,6 +126,7 @@ HEADER_ROW = 6  # 0-based: the table header is on row 7, under the how-to and si
 # 0-based column where the return's voice table starts: under the definition, so the question,
 # counts and story take the widths of the definition, figures and commentary above
 VOICE_COLUMN = S.ISSUED_RETURN.names.index("definition")
+VOICE_HEADING = "The voice of children and families"  # over the voice table, under the figures
 SIGN_OFF = {"submitted_by": (3, "Completed by"), "submitted_on": (4, "Date completed")}
 ACCEPTED, REFUSED = "Accepted", "Refused"
 MAX_TEXT = 2000  # characters of commentary a return takes (its own validation says so too)
