@@ -398,6 +398,23 @@ def test_a_row_typed_under_a_table_is_refused_naming_its_cell(master, issued_ret
     assert master.read_bytes() == before
 
 
+def test_a_table_stretched_far_past_its_rows_is_refused_before_it_is_read(master,
+                                                                        issued_returns):
+    """A 12 KB return whose table's range reaches row 1,048,576 made the reader fill every
+    blank cell of it: 800 MB for one file (a folder of them would stop the machine)."""
+    path = filled(issued_returns["police"], 1)
+    book = openpyxl.load_workbook(path)
+    table = book["Return"].tables["tblReturn"]
+    table.ref = re.sub(r"\d+$", "1048576", table.ref)
+    book.save(path)
+    before = master.read_bytes()
+    report = import_returns(master, [path])
+    (result,) = report.results
+    assert not result.accepted and report.exit_code == 2
+    assert "tblReturn has been stretched to A7:K1048576" in result.problems[0]
+    assert master.read_bytes() == before
+
+
 def test_two_fills_in_one_import_the_later_wins(master, issued_returns, tmp_path):
     path = issued_returns["police"]
     older = tmp_path / "police_older.xlsx"
