@@ -91,9 +91,9 @@ def _latest_only(rows: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
     if not snap.any():
         return rows
     part = rows[snap & rows["value"].notna()]
-    last = part.groupby(["indicator_id", "period"])["_own"].max()
+    last = part.groupby(["indicator_id", "period"])["_own"].max().to_dict()
     keep = [last.get((i, p)) == own for i, p, own in
-            zip(rows["indicator_id"], rows["period"], rows["_own"])]
+            zip(rows["indicator_id"].tolist(), rows["period"].tolist(), rows["_own"].tolist())]
     return rows[~snap | pd.Series(keep, index=rows.index)]
 
 

@@ -652,6 +652,11 @@ _DTYPE = {INT: "Int64", NUMBER: "float64", DATE: "datetime64[s]", DATETIME: "dat
 def _convert_column(col: Column, values: Sequence[Any]) -> tuple[list[Any], list[int]]:
     """Convert one column's cells; return the values and the positions that failed."""
     convert = _CONVERT.get(col.kind)
+    if convert is None and col.kind != ANY:
+        # text, the commonest kind of cell by far (a row per question of every organisation
+        # in tblSelfAssessment): a str cell is blank or its stripped self; nothing fails
+        return [(v.strip() or None) if type(v) is str else None if _blank(v) else _as_text(v)
+                for v in values], []
     out: list[Any] = []
     bad: list[int] = []
     for i, value in enumerate(values):
