@@ -95,10 +95,18 @@ def _prepare(value: Any, path: str, picture: Callable[[Chart | ChartSlot], Any])
         for key, item in value.items():
             if key in _DICT_NAMES:  # r.items would find dict.items, not the key
                 raise ValueError(f"context key {key!r} hides a dict method")
-            node[key] = _prepare(item, f"{path}.{key}" if path else key, picture)
+            # the most common values first; only dicts and lists need to know their path
+            if isinstance(item, str):
+                node[key] = _clean(item)
+            elif isinstance(item, dict | list | tuple):
+                node[key] = _prepare(item, f"{path}.{key}" if path else key, picture)
+            else:
+                node[key] = _prepare(item, "", picture)
         return node
     if isinstance(value, list | tuple):
-        return [_prepare(item, f"{path}[]", picture) for item in value]
+        inner = f"{path}[]"
+        return [_clean(item) if isinstance(item, str) else _prepare(item, inner, picture)
+                for item in value]
     if isinstance(value, str):
         return _clean(value)
     if isinstance(value, Chart | ChartSlot):
