@@ -15,6 +15,8 @@ import pandas as pd
 
 def text(value: Any) -> str:
     """A cell as stripped text; blank for a missing value (pandas NA prints as '<NA>')."""
+    if isinstance(value, str):  # most cells, and pd.isna costs more than the strip
+        return value.strip()
     return "" if value is None or pd.isna(value) else str(value).strip()
 
 

@@ -70,6 +70,8 @@ _DICT_NAMES = frozenset(dir(dict))
 def _missing(value: Any) -> bool:
     if value is None:
         return True
+    if isinstance(value, str):  # most values, and pd.isna costs more than the test
+        return False
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):

@@ -39,8 +39,14 @@ NOT_APPLICABLE_WORDS = ("not applicable", "n/a")
 
 def _texts(column: pd.Series) -> pd.Series:
     """:func:`qa_xl.core.findings.text` for a whole column at once (blank for missing,
-    stripped): the answers table holds a row per question of every organisation."""
-    return column.astype(object).where(column.notna(), "").astype(str).str.strip()
+    stripped): the answers table holds a row per question of every organisation. One
+    comprehension over the values, as fast as pandas' own steps are not."""
+    if isinstance(column.dtype, pd.StringDtype):  # how the table is read: str or missing
+        out = [v.strip() if isinstance(v, str) else "" for v in column.tolist()]
+    else:
+        out = [str(v).strip() if present else ""
+               for v, present in zip(column.tolist(), column.notna().tolist())]
+    return pd.Series(out, index=column.index, name=column.name, dtype=object).astype(str)
 
 
 def ranked(grades: Iterable[Any]) -> list[str]:
