@@ -14,6 +14,7 @@ them only on purpose, with a migration.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -719,9 +720,11 @@ def _stitch(raws: Sequence[RawTable], schema: TableSchema
         kept = [(raw.first_row + 1 + i, row) for i, row in enumerate(raw.rows)
                 if not all(_blank(v) for v in row[:width])]
         where += [(raw.sheet, r) for r, _ in kept]
+        # the kept rows turned into columns at once (a row too short for a column gives None)
+        columns = list(itertools.zip_longest(*(row for _, row in kept)))
         for name in schema.names:
             pos = position.get(name, width)  # an optional column the table does not have yet
-            cells[name] += [row[pos] if pos < len(row) else None for _, row in kept]
+            cells[name] += columns[pos] if pos < len(columns) else [None] * len(kept)
     return cells, where, letters
 
 
