@@ -714,3 +714,25 @@ def test_line_breaks_and_tabs_resolved_as_docxtpl_does_only_where_they_are():
     assert ours.resolve_listing(ours.__new__(ours), xml) == expected  # ...the same way
     plain = paragraph.format(run.format("nothing to resolve"))
     assert ours.resolve_listing(ours.__new__(ours), plain) == plain
+
+
+def test_a_template_is_patched_once_and_read_back_the_same(tmp_path, monkeypatch):
+    """docxtpl's patch_xml is kept in Jinja's private cache folder: the next paper reads it
+    back, byte for byte, instead of patching the template again."""
+    import tempfile
+
+    from qa_xl.papers.word import _patched
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    calls = []
+
+    def patch(xml: str) -> str:
+        calls.append(xml)
+        return xml.replace("{{<w:t>x}}", "{{x}}") + "\r\n£"
+
+    source = "<w:p>{{<w:t>x}}</w:p>"
+    first = _patched(source, patch)
+    assert first == "<w:p>{{x}}</w:p>\r\n£" and len(calls) == 1
+    assert _patched(source, patch) == first and len(calls) == 1  # read back, not patched
+    assert _patched(source + " ", patch) != first and len(calls) == 2  # another template
+    assert not [p for p in tmp_path.rglob(".qa_xl-patched-*")]  # no scratch file left

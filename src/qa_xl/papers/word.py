@@ -216,6 +216,9 @@ def _template_class() -> Any:
     from docxtpl import DocxTemplate
 
     class Template(DocxTemplate):
+        def patch_xml(self, src_xml: str) -> str:
+            return _patched(src_xml, super().patch_xml)
+
         def resolve_listing(self, xml: str) -> str:
             if not _LISTING_CHARS.search(xml):
                 return xml
@@ -224,6 +227,41 @@ def _template_class() -> Any:
                 m.group(0)) else m.group(0), xml)
 
     return Template
+
+
+def _patched(src_xml: str, patch: Callable[[str], str]) -> str:
+    """docxtpl's patch_xml of a template part, kept beside Jinja's compiled templates (the
+    private folder of ``FileSystemBytecodeCache``, see :func:`_environment`): it is a pure
+    function of the template's XML and docxtpl's version (a few dozen regular expressions, a
+    few hundredths of a second for the pack's template), so the same template is patched
+    once, not at every paper. Written whole and renamed into place, read back as the same
+    bytes; without a usable folder the part is simply patched."""
+    import hashlib
+
+    import docxtpl
+    from jinja2.bccache import FileSystemBytecodeCache
+
+    try:
+        folder = Path(FileSystemBytecodeCache().directory)
+    except (OSError, RuntimeError):
+        return patch(src_xml)
+    key = hashlib.sha256(f"{docxtpl.__version__}\0{src_xml}".encode()).hexdigest()
+    path = folder / f"qa_xl-patched-{key}.xml"
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        pass
+    patched = patch(src_xml)
+    scratch = None
+    try:
+        handle, scratch = tempfile.mkstemp(prefix=".qa_xl-patched-", dir=folder)
+        with os.fdopen(handle, "wb") as file:
+            file.write(patched.encode("utf-8"))
+        os.replace(scratch, path)
+    except OSError:  # a full or read-only disk: the next paper patches it again
+        if scratch is not None and os.path.exists(scratch):
+            os.remove(scratch)
+    return patched
 
 
 def _open_template(path: Path) -> Any:
