@@ -22,6 +22,8 @@ def text(value: Any) -> str:
 
 def as_date(value: Any) -> dt.date | None:
     """A cell as a date, or None when it is missing."""
+    if type(value) is pd.Timestamp:  # how a date column gives its values (NaT is not one)
+        return value.date()
     if value is None or pd.isna(value):
         return None
     return value.date() if isinstance(value, dt.datetime) else value
