@@ -128,7 +128,7 @@ def _duplicates(table: S.Table) -> list[Finding]:
     out = []
     for row, values in zip(table.df.index.tolist(), zip(*columns)):
         if any(v is pd.NA for v in values):
-            continue  # an incomplete key is the required check's to report
+            continue  # a key with a blank part is not compared with the others
         seen = first.setdefault(tuple(v.casefold() for v in values), row)
         if seen != row:
             out.append(finding(ERROR, table, key[-1], row, "unique",
