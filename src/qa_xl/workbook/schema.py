@@ -14,6 +14,7 @@ them only on purpose, with a migration.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -683,6 +684,11 @@ _DTYPE = {INT: "Int64", NUMBER: "float64", DATE: "datetime64[s]", DATETIME: "dat
 def _convert_column(col: Column, values: Sequence[Any]) -> tuple[list[Any], list[int]]:
     """Convert one column's cells; return the values and the positions that failed."""
     convert = _CONVERT.get(col.kind)
+    if convert is None and col.kind != ANY:
+        # text, the commonest kind of cell by far (a row per question of every organisation
+        # in tblSelfAssessment): a str cell is blank or its stripped self; nothing fails
+        return [(v.strip() or None) if type(v) is str else None if _blank(v) else _as_text(v)
+                for v in values], []
     out: list[Any] = []
     bad: list[int] = []
     for i, value in enumerate(values):
@@ -745,9 +751,11 @@ def _stitch(raws: Sequence[RawTable], schema: TableSchema
         kept = [(raw.first_row + 1 + i, row) for i, row in enumerate(raw.rows)
                 if not all(_blank(v) for v in row[:width])]
         where += [(raw.sheet, r) for r, _ in kept]
+        # the kept rows turned into columns at once (a row too short for a column gives None)
+        columns = list(itertools.zip_longest(*(row for _, row in kept)))
         for name in schema.names:
             pos = position.get(name, width)  # an optional column the table does not have yet
-            cells[name] += [row[pos] if pos < len(row) else None for _, row in kept]
+            cells[name] += columns[pos] if pos < len(columns) else [None] * len(kept)
     return cells, where, letters
 
 
