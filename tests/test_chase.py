@@ -203,3 +203,48 @@ def test_a_mail_server_that_is_not_there_is_a_plain_answer(master, round_, tmp_p
     after = read_table(FileStore(master), S.RETURNS_TRACKER).df
     pd.testing.assert_frame_equal(before, after)  # nothing recorded as reminded
     assert list((tmp_path / "sent").glob("*.eml"))  # the drafts are there to send by hand
+
+
+def test_addresses_as_officers_type_them(master, round_, tmp_path, smtp_server):
+    """Several addresses in a cell, one pasted from Outlook with a line break and a name, a
+    non-ASCII lead and domain: each reminder goes to every address; a cell no mail server
+    would take (an accented name before the @, a phone note) is listed with what is wrong,
+    never a traceback."""
+    inbox, port = smtp_server
+    set_rows(master, S.PARTNERS, "partner_id", {
+        "education": {"email": "a@example.org; Jo Bloggs <jo@example.org>\r\n"},
+        "childrens": {"lead": "Zoë Ångström", "email": "lead@pölice.example"},
+        "yos": {"email": "zoë@example.org"},
+        "health_rwt": {"email": "call Jo on extension 4"},
+        "probation": {"email": "x@example.org\r\nBcc: someone@evil.example"}})
+    set_rows(master, S.CONFIG, "key", {"smtp_host": {"value": "127.0.0.1"},
+                                       "smtp_port": {"value": port},
+                                       "smtp_starttls": {"value": False},
+                                       "partnership": {"value": "Wolverhampton\nSCB"}})
+    out = tmp_path / "reminders"
+    report = chase_returns(master, PERIOD, out, now=AFTER_DEADLINE, send=True)
+    lines = {line.split(" ")[0]: line for line in report.lines()}
+    assert "accented" in lines["yos"] and "no reminder" in lines["yos"]
+    assert "'call Jo on extension 4' is not an e-mail address" in lines["health_rwt"]
+    assert "'Bcc: someone@evil.example' is not an e-mail address" in lines["probation"]
+    assert "Zoë Ångström <lead@xn--plice-jua.example>" in lines["childrens"]
+    received = {m["To"].addresses[0].addr_spec: m for m in (
+        BytesParser(policy=policy.default).parsebytes(raw) for raw in inbox.messages)}
+    education = received["a@example.org"]
+    assert [a.addr_spec for a in education["To"].addresses] == ["a@example.org",
+                                                                "jo@example.org"]
+    assert education["Subject"].startswith("Wolverhampton SCB: your")
+    assert received["lead@xn--plice-jua.example"]["To"].addresses[0].display_name == \
+        "Zoë Ångström"
+    assert not any("evil" in str(env[1]) for env in inbox.envelopes)
+    assert report.exit_code == 1
+
+
+def test_a_sender_no_server_would_take_is_refused_naming_the_setting(master, round_, tmp_path):
+    set_rows(master, S.CONFIG, "key", {"mail_from": {"value": "QA team <qa@example.gov.uk"
+                                                              "\nBcc: x@evil.example>"}})
+    before = master.read_bytes()
+    with pytest.raises(UnusableInput, match="mail_from is not a usable e-mail address") as exc:
+        chase_returns(master, PERIOD, tmp_path / "r", now=AFTER_DEADLINE)
+    assert exc.value.sheet == "Config"
+    assert master.read_bytes() == before

@@ -83,3 +83,25 @@ def test_period_close_from_the_command_line(master, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["period", "close", str(master), PERIOD])
     assert exit_.value.code == 0 and "--reopen" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("period", "words"), [
+    ("2026-27 Q3", "runs until 31/12/2026"),  # not ended on 2 December
+    ("2030-31 Q1", "runs until 30/06/2030"),
+    ("2026-27", "is not a quarter"),
+    ("2026-27 H1", "is not a quarter"),
+    ("2019-20 Q1", "holds no partner's figures for 2019-20 Q1"),
+])
+def test_a_period_that_cannot_have_gone_to_the_committee_is_not_closed(master, reported,
+                                                                        period, words):
+    before = master.read_bytes()
+    with pytest.raises(UnusableInput) as exc:
+        close_period(master, period, now=dt.datetime(2026, 12, 2, 9, 0))
+    assert words in str(exc.value)
+    assert master.read_bytes() == before
+
+
+def test_closing_a_quarter_not_yet_ended_exits_2(master, reported, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["period", "close", str(master), "2099-00 Q1"])
+    assert exit_.value.code == 2 and "runs until 30/06/2099" in capsys.readouterr().err

@@ -326,6 +326,95 @@ def test_an_older_fill_is_refused_naming_both(master, issued_returns, tmp_path):
     assert import_returns(master, [older], replace_newer=True).exit_code == 0
 
 
+def test_an_older_fill_beside_a_good_one_refuses_only_the_older(master, issued_returns,
+                                                                tmp_path):
+    """The check of the next file once one was refused as older (it was an exit 3)."""
+    police, probation = issued_returns["police"], issued_returns["probation"]
+    older = tmp_path / "police_older.xlsx"
+    shutil.copyfile(police, older)
+    filled(police, 2, dt.date(2026, 7, 22))
+    filled(probation, 2, dt.date(2026, 7, 22))
+    import_returns(master, [police, probation])
+    filled(older, 1, dt.date(2026, 7, 10))
+    newer = tmp_path / "probation_newer.xlsx"
+    shutil.copyfile(probation, newer)
+    filled(newer, 3, dt.date(2026, 7, 25))
+    report = import_returns(master, [older, newer])
+    by_file = {r.file.name: r for r in report.results}
+    assert not by_file[older.name].accepted and "10/07/2026" in by_file[older.name].problems[0]
+    assert by_file[newer.name].accepted
+
+
+@pytest.mark.parametrize("typed", ["10/07/2026", "2026-07-10"])
+def test_a_completion_date_typed_as_text_is_read_as_that_date(master, issued_returns, tmp_path,
+                                                              typed):
+    """Read as today's date, it let an older fill past the check that refuses it."""
+    path = issued_returns["police"]
+    older = tmp_path / "police_older.xlsx"
+    shutil.copyfile(path, older)
+    filled(path, 2, dt.date(2026, 7, 22))
+    import_returns(master, [path])
+    filled(older, 1, dt.date(2026, 7, 10))
+    book = openpyxl.load_workbook(older)
+    book["Return"]["B5"] = typed  # text, as a partner's cell formatted as text holds it
+    book.save(older)
+    before = master.read_bytes()
+    result = import_returns(master, [older]).results[0]
+    assert not result.accepted and "completed on 10/07/2026" in result.problems[0]
+    assert master.read_bytes() == before
+
+
+def test_a_completion_date_that_is_not_a_date_is_refused_naming_its_cell(master,
+                                                                         issued_returns):
+    path = filled(issued_returns["police"], 1)
+    book = openpyxl.load_workbook(path)
+    book["Return"]["B5"] = "last Tuesday"
+    book.save(path)
+    before = master.read_bytes()
+    report = import_returns(master, [path])
+    (result,) = report.results
+    assert not result.accepted and report.exit_code == 1
+    assert "cell B5" in result.problems[0] and "'last Tuesday', which is not a date" in \
+        result.problems[0]
+    assert master.read_bytes() == before
+
+
+@pytest.mark.parametrize("table", ["tblReturn", "tblReturnVoice"])
+def test_a_row_typed_under_a_table_is_refused_naming_its_cell(master, issued_returns, table):
+    """Typed under the table (openpyxl and LibreOffice do not extend it), the row is not
+    read: its figure would have been lost without a word."""
+    path = filled(issued_returns["police"], 1)
+    book = openpyxl.load_workbook(path)
+    ws = book["Return"]
+    first_col, _, _, last_row = openpyxl.utils.range_boundaries(ws.tables[table].ref)
+    cell = f"{openpyxl.utils.get_column_letter(first_col + 1)}{last_row + 1}"
+    ws[cell] = 42
+    book.save(path)
+    before = master.read_bytes()
+    report = import_returns(master, [path])
+    (result,) = report.results
+    assert not result.accepted and report.exit_code == 1
+    assert f"cell {cell}: '42' is typed under the table" in result.problems[0]
+    assert master.read_bytes() == before
+
+
+def test_a_table_stretched_far_past_its_rows_is_refused_before_it_is_read(master,
+                                                                        issued_returns):
+    """A 12 KB return whose table's range reaches row 1,048,576 made the reader fill every
+    blank cell of it: 800 MB for one file (a folder of them would stop the machine)."""
+    path = filled(issued_returns["police"], 1)
+    book = openpyxl.load_workbook(path)
+    table = book["Return"].tables["tblReturn"]
+    table.ref = re.sub(r"\d+$", "1048576", table.ref)
+    book.save(path)
+    before = master.read_bytes()
+    report = import_returns(master, [path])
+    (result,) = report.results
+    assert not result.accepted and report.exit_code == 2
+    assert "tblReturn has been stretched to A7:K1048576" in result.problems[0]
+    assert master.read_bytes() == before
+
+
 def test_two_fills_in_one_import_the_later_wins(master, issued_returns, tmp_path):
     path = issued_returns["police"]
     older = tmp_path / "police_older.xlsx"
@@ -443,6 +532,26 @@ def test_a_damaged_return_in_a_folder_is_refused_by_name_and_the_rest_imported(
     assert set(stored["partner_id"]) == {"police", "education"}
     log = read_table(FileStore(master), S.IMPORT_LOG).df
     assert bad.name in set(log["file_name"])
+
+
+def test_a_folder_s_other_spreadsheets_are_refused_by_name_not_left_behind(
+        master, issued_returns, tmp_path, capsys):
+    """An inbox where one return came back as .XLSX, one saved as .xls and one as .ods: the
+    first is imported, the others refused by name (a folder import used to skip them)."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    shutil.copyfile(filled(issued_returns["police"], 1), folder / "POLICE_RETURN.XLSX")
+    shutil.copyfile(filled(issued_returns["education"], 2), folder / "education.xls")
+    shutil.copyfile(filled(issued_returns["probation"], 3), folder / "probation.ods")
+    (folder / "~$POLICE_RETURN.XLSX").write_bytes(b"Excel's owner file")
+    (folder / "covering note.txt").write_text("see attached")
+    (folder / "sub.xlsx").mkdir()
+    code, text = run(["returns", "import", str(master), str(folder)], capsys)
+    assert code == 2, text
+    assert "POLICE_RETURN.XLSX: Accepted" in text
+    assert "education.xls" in text and "probation.ods" in text and "not .xls" in text
+    assert "~$" not in text and "covering note" not in text and "sub.xlsx" not in text
+    assert set(read_returns(FileStore(master)).df["partner_id"]) == {"police"}
 
 
 def test_an_empty_folder_is_a_clear_answer(master, tmp_path, capsys):

@@ -688,3 +688,51 @@ def test_no_python_words_reach_the_committee(which, request):
 
     text = document_text(docx.Document(request.getfixturevalue(which)))
     assert not PYTHON_WORDS.findall(text), PYTHON_WORDS.findall(text)[:5]
+
+
+def test_line_breaks_and_tabs_resolved_as_docxtpl_does_only_where_they_are():
+    """The papers' template skips docxtpl's listing pass over paragraphs without a tab,
+    newline, \\a or form feed; the XML must be what docxtpl itself gives."""
+    from docxtpl import DocxTemplate
+
+    from qa_xl.papers.word import _template_class
+
+    run = '<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{}</w:t></w:r>'
+    paragraph = '<w:p><w:pPr><w:jc w:val="left"/></w:pPr>{}</w:p>'
+    xml = "".join([
+        paragraph.format(run.format("plain words")),
+        paragraph.format(run.format("two\nlines") + run.format("a\ttab")),
+        "<w:tbl><w:tr><w:tc>" + paragraph.format(run.format("in a cell\fpage")) + "</w:tc>"
+        "</w:tr></w:tbl>",
+        '<w:p w:rsidR="1">' + run.format("bell\a here") + "</w:p>",
+        paragraph.format('<w:r><w:drawing>\n<wp:inline/>\n</w:drawing></w:r>'),
+        paragraph.format(run.format("no break")),
+    ])
+    ours = _template_class()
+    expected = DocxTemplate.resolve_listing(None, xml)
+    assert expected != xml  # the breaks are resolved...
+    assert ours.resolve_listing(ours.__new__(ours), xml) == expected  # ...the same way
+    plain = paragraph.format(run.format("nothing to resolve"))
+    assert ours.resolve_listing(ours.__new__(ours), plain) == plain
+
+
+def test_a_template_is_patched_once_and_read_back_the_same(tmp_path, monkeypatch):
+    """docxtpl's patch_xml is kept in Jinja's private cache folder: the next paper reads it
+    back, byte for byte, instead of patching the template again."""
+    import tempfile
+
+    from qa_xl.papers.word import _patched
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    calls = []
+
+    def patch(xml: str) -> str:
+        calls.append(xml)
+        return xml.replace("{{<w:t>x}}", "{{x}}") + "\r\n£"
+
+    source = "<w:p>{{<w:t>x}}</w:p>"
+    first = _patched(source, patch)
+    assert first == "<w:p>{{x}}</w:p>\r\n£" and len(calls) == 1
+    assert _patched(source, patch) == first and len(calls) == 1  # read back, not patched
+    assert _patched(source + " ", patch) != first and len(calls) == 2  # another template
+    assert not [p for p in tmp_path.rglob(".qa_xl-patched-*")]  # no scratch file left

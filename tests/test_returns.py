@@ -22,6 +22,7 @@ from qa_xl.cli import main
 from qa_xl.collect.consolidate import rollup
 from qa_xl.collect.importing import import_returns
 from qa_xl.collect.issue import issue_returns
+from qa_xl.core.errors import UnusableInput
 from qa_xl.example import fill_return
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.build import new
@@ -360,6 +361,25 @@ def test_refused_attempts_reach_the_import_log_at_the_next_import(master, issued
     assert log["file_name"].tolist() == [bad.name, good.name]
     assert log["result"].iloc[0].startswith("Refused") and log["result"].iloc[1] == "Accepted"
     assert not master.with_name("QA_Master.refused-imports.jsonl").exists()
+
+
+def test_a_record_of_refused_imports_that_is_a_link_is_not_followed(master, issued_returns,
+                                                                    tmp_path):
+    """A link planted where the side file goes would have had refusals written into the file
+    it points at, and that file's lines copied into tblImportLog at the next import."""
+    elsewhere = tmp_path / "someone_elses.txt"
+    elsewhere.write_text("IMPORTANT: not qa_xl's\n")
+    master.with_name("QA_Master.refused-imports.jsonl").symlink_to(elsewhere)
+    bad, good = issued_returns["police"], issued_returns["education"]
+    fill_return(bad, figures_for(bad, 1))
+    _bad_negative_count(bad, None)
+    fill_return(good, figures_for(good, 2), "Head", dt.date(2026, 7, 2))
+    before = master.read_bytes()
+    for files in ([bad], [good]):
+        with pytest.raises(UnusableInput, match="is a link to another file"):
+            import_returns(master, files)
+    assert elsewhere.read_text() == "IMPORTANT: not qa_xl's\n"
+    assert master.read_bytes() == before
 
 
 def test_one_save_for_many_files_and_mixed_results(master, issued_returns):

@@ -80,6 +80,24 @@ def test_each_organisation_against_its_previous_cycle():
                                           "No previous": 2}
 
 
+def test_a_paper_splits_the_answers_by_form_once_and_gets_the_same_figures():
+    answers = _answers()
+    forms = sa_.by_form(answers)
+    assert list(forms) == ["s11", "s175"]
+    assert sorted(i for part in forms.values() for i in part.index) == list(answers.index)
+    # a paper works its figures out of one form's rows and the two cycles' grade tables
+    now = sa_.standard_grades(forms["s11"], FORM, GRADES, "2026-28")
+    before = sa_.standard_grades(forms["s11"], FORM, GRADES, "2024-26")
+    pd.testing.assert_frame_equal(now, sa_.standard_grades(answers, FORM, GRADES, "2026-28"))
+    pd.testing.assert_frame_equal(sa_.movement_of(now, before, FORM, GRADES),
+                                  sa_.movement(answers, FORM, GRADES, "2026-28"))
+    counts = sa_.counts_of(now, FORM, GRADES)
+    pd.testing.assert_frame_equal(counts,
+                                  sa_.grades_by_standard(answers, FORM, GRADES, "2026-28"))
+    pd.testing.assert_frame_equal(sa_.partly_met_of(counts, GRADES),
+                                  sa_.mostly_partly_met(answers, FORM, GRADES, "2026-28"))
+
+
 def test_not_returned_and_the_state_of_the_cycle():
     answers = _answers()
     assert sa_.not_returned(answers, ORGS, "s11", "2026-28") == ["p4"]  # its s175 row not counted

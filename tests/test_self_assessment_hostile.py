@@ -329,10 +329,13 @@ def test_the_papers_default_to_the_latest_cycle_that_has_begun():
     from qa_xl.papers.self_assessment import latest_cycle
 
     answers = pd.DataFrame({"form": ["s11"] * 3, "cycle": ["2024-26", "2026-28", "2030-32"]})
-    data = SimpleNamespace(self_assessments=answers, today=TODAY)
-    assert latest_cycle(data, "s11") == Cycle.parse("2026-28")
-    assert latest_cycle(SimpleNamespace(self_assessments=answers, today=dt.date(2030, 4, 1)),
-                        "s11") == Cycle.parse("2030-32")
+
+    def data(today: dt.date) -> SimpleNamespace:  # what latest_cycle reads of a paper's data
+        return SimpleNamespace(answers_of=lambda form: answers[answers["form"] == form],
+                               today=today)
+
+    assert latest_cycle(data(TODAY), "s11") == Cycle.parse("2026-28")
+    assert latest_cycle(data(dt.date(2030, 4, 1)), "s11") == Cycle.parse("2030-32")
 
 
 # ----------------------------------------------------------------- 7. the forms' words

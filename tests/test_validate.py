@@ -156,3 +156,24 @@ def test_the_template_placeholder_secret_is_a_warning():
     findings = validate(template)
     assert findings["check"].tolist() == ["placeholder_secret"]
     assert findings["severity"].tolist() == ["Warning"]
+
+
+def test_an_address_no_mail_server_would_take_is_a_warning_in_its_cell(master):
+    """The chase could not reach these partners: validate says so first (several addresses
+    in one cell, separated by ;, are fine)."""
+    from qa_xl.workbook.filestore import FileStore
+    from qa_xl.workbook.store import read_table
+    from qa_xl.workbook.xlsxparts import write_workbook
+
+    df = read_table(FileStore(master), S.PARTNERS).df
+    column = S.column_letter(S.PARTNERS.names.index("email") + 1)
+    rows = list(df.index[:4])
+    typed = ["a@example.org; b@example.org", "x@example.org\r\nBcc: y@evil.example",
+             "call Jo on extension 4", "zoë@example.org"]
+    write_workbook(master, cells={S.PARTNERS.sheet: {f"{column}{r}": t
+                                                     for r, t in zip(rows, typed)}},
+                   backup=False)
+    found = validate(master, today=TODAY)
+    emails = found[found["check"] == "email"]
+    assert set(emails["cell"]) == {f"{column}{r}" for r in rows[1:]}
+    assert set(emails["severity"]) == {"Warning"} and set(emails["sheet"]) == {"Partners"}

@@ -349,7 +349,10 @@ def test_import_returns_from_the_returns_folder(demo_master, _demo_template, tmp
     written = {book.sheets[a["sheet_position"]].name for a in actions(book)
                if a["func"] == "setValues"}
     partners = {r.partner_id for r in report.results}
-    assert written == {"Start", "ImportLog", "Returns"} | {f"Return_{p}" for p in partners}
+    voiced = {r.partner_id for r in report.results if r.voice is not None and len(r.voice)}
+    assert voiced  # the demo's partners answer the voice questions in their returns
+    assert written == {"Start", "ImportLog", "Returns", S.VOICE.sheet} | {
+        f"Return_{p}" for p in partners}
     for result in report.results:
         # Only the rows of the imported periods are written, where the file import put them;
         # every other row of the partner's table is not touched.
@@ -364,8 +367,14 @@ def test_import_returns_from_the_returns_folder(demo_master, _demo_template, tmp
     want = frame_rows(read_table(expected, S.IMPORT_LOG).df, S.IMPORT_LOG, S.IMPORT_LOG.names)
     appended = to_excel(want)[-len(files):]  # appended after the log's earlier rows
     assert [r[1:] for r in log.values()] == [r[1:] for r in appended]  # all but the time
+    # the voice answers replace the rows the demo's own import put there, in their places
+    voice = read_table(expected, S.VOICE).df
+    mine = voice[voice["partner_id"].isin(voiced) & voice["period"].isin(
+        {r.period for r in report.results})]
+    assert rows_written(book, S.VOICE.sheet) == dict(zip(mine.index, to_excel(frame_rows(
+        mine, S.VOICE, expected.header(S.VOICE.table)))))
     assert not [a for a in actions(book) if a["func"] == "alert"]
-    bounded(book, tables=len(partners) + 1)
+    bounded(book, tables=len(partners) + 2)
 
 
 def test_import_returns_with_an_empty_folder_says_so(demo_master, tmp_path):

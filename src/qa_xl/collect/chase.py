@@ -22,6 +22,7 @@ import smtplib
 import ssl
 import tempfile
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ import pandas as pd
 from qa_xl.collect.master import Master, issued_rows
 from qa_xl.collect.tracker import MISSING, REFUSED, after_reminders, deadline, refreshed
 from qa_xl.core.errors import UnusableInput, os_problem
+from qa_xl.core.mail import addresses
 from qa_xl.core.periods import Period, PeriodError
 from qa_xl.core.words import plural
 from qa_xl.workbook import schema as S
@@ -157,15 +159,22 @@ def _remind(master: Master, partner: Any, row: pd.Series | None, status: str, pe
             due: pd.DataFrame, folder: Path, returns_folder: list[Path], now: dt.datetime
             ) -> Reminder:
     reminder = Reminder(partner.partner_id, status)
-    address = "" if pd.isna(partner.email) else str(partner.email).strip()
-    if not address:
+    cell = "" if pd.isna(partner.email) else str(partner.email)
+    to, problem = addresses(cell)
+    if not cell.strip():
         reminder.problem = (f"the Partners sheet has no e-mail address for {partner.name}: add "
                             "it (column email) and chase again, or contact them another way")
         return reminder
-    lead = "" if pd.isna(partner.lead) else str(partner.lead).strip()
-    reminder.to = email.utils.formataddr((lead or str(partner.name), address))
+    if problem:
+        reminder.problem = (f"the Partners sheet's e-mail address for {partner.name} is not "
+                            f"usable: {problem}. Correct it (column email) and chase again, or "
+                            "contact them another way")
+        return reminder
+    lead = "" if pd.isna(partner.lead) else " ".join(str(partner.lead).split())
+    name = lead or " ".join(str(partner.name).split())
+    reminder.to = "; ".join(f"{name} <{a}>" for a in to)  # as the officer reads it
     settings = master.settings
-    names = str(settings.get("partnership") or "")
+    names = " ".join(str(settings.get("partnership") or "").split())  # one line: a subject
     issued = "" if row is None or pd.isna(row.get("file")) else str(row.get("file"))
     file_name = Path(issued).name or f"{partner.partner_id}_{period.file_part}.xlsx"
     places = [Path(issued)] if issued else []
@@ -173,11 +182,12 @@ def _remind(master: Master, partner: Any, row: pd.Series | None, status: str, pe
     attached = next((f for f in places if f.is_file()), None)
     reminder.attached = attached
     message = EmailMessage()
-    message["To"] = reminder.to
-    if settings.get("mail_from"):
-        message["From"] = str(settings["mail_from"])
-    if settings.get("reply_to") or settings.get("mail_from"):
-        message["Reply-To"] = str(settings.get("reply_to") or settings["mail_from"])
+    message["To"] = [Address(name, addr_spec=a) for a in to]  # encoded as mail needs it
+    sender, reply_to = senders(settings, master.store.label)
+    if sender:
+        message["From"] = sender
+    if reply_to:
+        message["Reply-To"] = reply_to
     when = deadline(period, settings)
     message["Subject"] = (f"{names + ': ' if names else ''}your {period} return "
                           f"{'was refused' if status == REFUSED else 'has not arrived'}")
@@ -194,6 +204,26 @@ def _remind(master: Master, partner: Any, row: pd.Series | None, status: str, pe
                                   message)
     reminder.message = message
     return reminder
+
+
+def senders(settings: dict[str, Any], label: str) -> tuple[list[Address], list[Address]]:
+    """From and Reply-To as the Config sheet gives them (mail_from, reply_to: "Business unit
+    <qa.team@example.gov.uk>" or a plain address), refused with the setting named when no
+    mail server would take them."""
+    out = []
+    for key in ("mail_from", "reply_to"):
+        text = str(settings.get(key) or "").strip()
+        if not text:
+            out.append([])
+            continue
+        name, _ = email.utils.parseaddr(text)
+        found, problem = addresses(text)
+        if problem:
+            raise UnusableInput(f"the setting {key} is not a usable e-mail address: {problem}",
+                                file=label, sheet="Config", action=f"give {key} on the Config "
+                                "sheet as Business unit <qa.team@example.gov.uk>")
+        out.append([Address(name if len(found) == 1 else "", addr_spec=a) for a in found])
+    return out[0], out[1] or out[0]
 
 
 def _body(partner: Any, lead: str, status: str, period: Period, when: dt.date,

@@ -57,6 +57,15 @@ def close_period(workbook: str | Path | Store, period: str, *,
         p = Period.typed(period)
     except PeriodError as exc:
         raise UnusableInput(str(exc), action="give the period as 2026-27 Q2") from exc
+    if p.kind != "Q":
+        raise UnusableInput(f"{p} is not a quarter: periods are closed a quarter at a time",
+                            action=f"close the quarter the committee has seen ({p.year}-"
+                            f"{(p.year + 1) % 100:02d} Q4 closes the half-year and the year "
+                            "with it)")
+    if now.date() <= p.end:
+        raise UnusableInput(f"{p} runs until {p.end:%d/%m/%Y}, so its figures are not final",
+                            action="close it once it has ended and its figures have gone to "
+                            "the committee")
     with opened(workbook, "Close period", write=True) as store:
         master = Master.read(store)
         closed = read_table(store, S.CLOSED_PERIODS).df
@@ -65,6 +74,10 @@ def close_period(workbook: str | Path | Store, period: str, *,
             raise UnusableInput(f"{done[str(p)].words()}", file=store.label,
                                 action="nothing to do: it stays closed")
         periods = [str(q) for q in periods_due(p).values()]
+        if not master.returns["period"].astype(str).isin(periods).any():
+            raise UnusableInput(f"the master holds no partner's figures for {p}, so there is "
+                                "nothing to close", file=store.label, action="check the "
+                                "period: close the quarter whose figures the committee has seen")
         figures = consolidate(master.returns, master.indicators, master.partners, p)
         figures = figures[figures["period"].isin(periods)]
         user = _user()

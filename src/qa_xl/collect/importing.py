@@ -16,6 +16,12 @@ The parts every form shares — reading and checking the package (:func:`read_fo
 signature that binds every row (:func:`check_signature`), nothing-goes-back-in-time
 (:func:`settle`) and landing the accepted files with the log in one save (:func:`land`) — are
 written here once; :mod:`qa_xl.collect.self_assessment` uses them for its forms.
+
+A return (template version 3) also carries the voice of children and families: a second table
+on its sheet, read in the same pass, its questions bound by the same signature, its counts
+checked with the figures, and its answered rows landed in tblVoice in the same save — each
+replacing the row held for its period, partner and question (typed by an officer, or an earlier
+return's), every other row left as it is.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +47,12 @@ from qa_xl.collect.master import (
     RETURN,
     SIGN_OFF,
     SIGNED,
+    VOICE_HEADING,
+    VOICE_PART,
     Form,
     Master,
     MasterBook,
+    Part,
     expected_keys,
     issued_rows,
     rows_digest,
@@ -53,6 +62,7 @@ from qa_xl.collect.package import Refused, check_package, metadata, read_book, r
 from qa_xl.collect.tracker import after_import
 from qa_xl.core.errors import UnusableInput, os_problem
 from qa_xl.core.periods import Period, PeriodError, period_or_none
+from qa_xl.core.words import plural
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.checks import refuse_errors
 from qa_xl.workbook.filestore import opened
@@ -79,6 +89,9 @@ class FileResult:
     serial: str = ""  # the issue it fills (its serial and time), for the messages
     issued_at: str = ""
     reopened: str = ""  # the officer's reason for importing into a closed period
+    voice: pd.DataFrame | None = None  # the tblVoice rows it brings (its voice answers)
+    notes: list[str] = field(default_factory=list)  # what it replaced, said in the report
+    unanswered: list[str] = field(default_factory=list)  # voice questions it left blank
 
     @property
     def result(self) -> str:
@@ -111,9 +124,12 @@ class ImportReport:
         out = []
         for r in self.results:
             head = f"{r.file.name}: {r.result.split(':')[0]}"
+            voice = (f", {plural(len(r.voice), 'voice answer')}" if r.voice is not None
+                     and len(r.voice) and not r.unchanged else "")
             out.append(f"{head} ({r.partner_id or '?'}, {r.period or '?'}, "
-                       f"{0 if r.rows is None or r.unchanged else len(r.rows)} rows)")
+                       f"{0 if r.rows is None or r.unchanged else len(r.rows)} rows{voice})")
             out += [f"  {p}" for p in r.problems] + [f"  Warning: {w}" for w in r.warnings]
+            out += [f"  Note: {n}" for n in r.notes]
         if self.pending_log:
             out.append(f"Nothing was imported, so the workbook is unchanged; the attempts are "
                        f"logged in {self.pending_log.name} and move to the ImportLog sheet at "
@@ -190,16 +206,24 @@ def land(store: Store, report: ImportReport, now: dt.datetime,
     report.written = True
 
 
+SPREADSHEETS = {".xlsx", ".xlsm", ".xltx", ".xls", ".xlsb", ".ods", ".csv", ".numbers"}
+
+
 def expand_files(files: Iterable[str | Path], noun: str = "return") -> list[Path]:
     return _expand(files, noun)
 
 
 def _expand(files: Iterable[str | Path], noun: str = "return") -> list[Path]:
-    """Files as given; a folder stands for the .xlsx returns inside it (none is a mistake)."""
+    """Files as given; a folder stands for the spreadsheets inside it (none is a mistake).
+
+    Every spreadsheet in the folder is taken, whatever its case or kind (``.XLSX``, ``.xls``,
+    ``.ods``, ``.csv``…), so that one saved in the wrong format is refused by name rather than
+    left behind without a word; Excel's and LibreOffice's lock files are not spreadsheets."""
     out: list[Path] = []
     for f in map(Path, files):
         if f.is_dir():
-            found = sorted(p for p in f.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
+            found = sorted(p for p in f.iterdir() if p.suffix.casefold() in SPREADSHEETS
+                           and p.is_file() and not p.name.startswith(("~$", ".~")))
             if not found:
                 raise UnusableInput(f"the folder holds no {noun}s (.xlsx files)", file=f,
                                     action=f"give the folder the completed {noun}s were saved "
@@ -255,11 +279,10 @@ def settle(results: list[FileResult], log: pd.DataFrame, replace_newer: bool,
                 continue
             held_on = held(r)
             if held_on is not None and r.signed_off is not None and r.signed_off < held_on:
-                held = held_on
                 source = f" ({done[-1][2]}, imported {done[-1][0]})" if done else ""
                 r.refuse(f"{r.file.name} was completed on {r.signed_off:%d/%m/%Y}, but the "
                          f"{what} in the master for {r.partner_id} {r.period} were completed "
-                         f"on {held:%d/%m/%Y}{source}: this looks like an older version. If "
+                         f"on {held_on:%d/%m/%Y}{source}: this looks like an older version. If "
                          "it is the one to keep, import it with --replace-newer")
         live = [r for r in group if r.accepted]
         if len(live) > 1:
@@ -329,7 +352,74 @@ def _replaced_rows(master: Master, accepted: list[FileResult]) -> dict[str, Rows
     for pid, frames in by_partner.items():
         new = pd.concat(frames, ignore_index=True)
         out[f"tblReturn_{pid}"] = RowsWrite(master.rows_of(pid, set(new["period"])), new)
+    voice = _voice_rows(master, accepted)
+    if voice is not None:
+        out[S.VOICE.table] = voice
     return out
+
+
+def _voice_key(period: Any, partner: Any, question: Any) -> tuple[str, str, str]:
+    """A tblVoice row's key as a return and an officer may both spell it: the period in its
+    one spelling, the question without case or surrounding spaces."""
+    from qa_xl.workbook.checks import is_missing
+
+    return (_spelt("" if is_missing(period) else str(period)), str(partner).strip(),
+            " ".join(str(question).split()).casefold())
+
+
+@lru_cache(maxsize=256)
+def _spelt(period: str) -> str:
+    """A period's one spelling (parsed once per distinct text: a few per import)."""
+    spelt = period_or_none(period)
+    return str(spelt) if spelt else period.strip()
+
+
+def _voice_rows(master: Master, accepted: list[FileResult]) -> RowsWrite | None:
+    """The returns' voice answers into tblVoice: each replaces the row the Voice sheet holds
+    for its period, partner and question (an officer's typed row, or an earlier return's),
+    said in the file's notes; every other row stays exactly as it is. A question a return
+    leaves blank takes nothing away (the note says what the sheet still holds for it)."""
+    bringing = [r for r in accepted if r.voice is not None]
+    if not any(len(r.voice) for r in bringing if r.voice is not None):
+        return None
+    table = master.voice
+    held: dict[tuple[str, str, str], list[int]] = {}
+    for row, period, pid, question in zip(table.df.index, table.df["period"],
+                                          table.df["partner_id"], table.df["question"]):
+        held.setdefault(_voice_key(period, pid, question), []).append(int(row))
+    sheet = S.VOICE.sheet
+    asked = {" ".join(q.split()).casefold() for q in master.voice_questions}
+    remove: list[int] = []
+    frames = []
+    for r in bringing:
+        assert r.voice is not None
+        for question in dict.fromkeys(map(str, r.voice["question"])):
+            if " ".join(question.split()).casefold() not in asked:
+                r.notes.append(f"{r.file.name}: {question[:60]!r} is no longer on the Lists "
+                               "sheet's voice_question list (reworded since the return was "
+                               f"issued?), so validate flags its row on the {sheet} sheet: "
+                               "put the question back on the list, or correct the row")
+        answered = {_voice_key(p, r.partner_id, q): str(q) for p, q in zip(
+            r.voice["period"], r.voice["question"])}
+        for key, question in answered.items():
+            if rows := held.pop(key, []):
+                remove += rows
+                r.notes.append(f"{r.file.name}: its answers to {question[:60]!r} replace "
+                               f"{'the row' if len(rows) == 1 else 'the rows'} the {sheet} "
+                               f"sheet held for {r.partner_id} {key[0]} (row "
+                               f"{', '.join(map(str, rows))})")
+        if len(r.voice):
+            for question in r.unanswered:
+                key = _voice_key(r.period, r.partner_id, question)
+                if key in held:
+                    r.notes.append(f"{r.file.name}: the return leaves {question[:60]!r} "
+                                   f"blank; the {sheet} sheet keeps its row for "
+                                   f"{r.partner_id} {key[0]} (row "
+                                   f"{', '.join(map(str, held[key]))}): delete it there if it "
+                                   "no longer stands")
+        frames.append(r.voice)
+    new = pd.concat([f for f in frames if len(f)], ignore_index=True)[S.VOICE.names]
+    return RowsWrite(sorted(remove), new)
 
 
 def _log_row(result: FileResult, when: dt.datetime) -> list[Any]:
@@ -346,7 +436,14 @@ def _pending_path(store: Store) -> Path | None:
     if path is None:
         return None
     path = Path(os.path.realpath(path))
-    return path.with_name(f"{path.stem}.refused-imports.jsonl")
+    pending = path.with_name(f"{path.stem}.refused-imports.jsonl")
+    for own in (pending, pending.with_name(pending.name.replace(".jsonl", ".saving.jsonl"))):
+        if own.is_symlink():  # it would write into, and log, whatever file it points at
+            raise UnusableInput("the record of refused imports beside the workbook is a "
+                                "link to another file, and qa_xl writes only a file of its "
+                                "own there", file=own, action="remove the link (nothing of "
+                                "qa_xl's is in the file it points at) and import again")
+    return pending
 
 
 def _append_pending(path: Path, rows: list[list[Any]]) -> None:
@@ -457,6 +554,7 @@ class _Read:
     sha256: str = ""
     meta: dict[str, str] = field(default_factory=dict)
     raw: S.RawTable | None = None
+    parts: dict[str, S.RawTable] = field(default_factory=dict)  # its more tables, by name
     signed: tuple[str | None, dt.date | None] = (None, None)
     problems: list[str] = field(default_factory=list)
     data_error: bool = False
@@ -480,7 +578,14 @@ def _read_file(path: Path, form: Form = RETURN) -> _Read:
                           f"{', '.join(c for _, c in formulas[:10])} hold formulas; a "
                           f"{form.noun} takes typed values only: type the values", data=True)
         read.raw = _return_table_raw(path, book, form.schema, form.noun)
-        read.signed = _sign_off(path, book, form.schema.sheet)
+        signs = SIGNED.get(read.meta.get("template_version", ""), ())
+        for part in form.parts:  # the voice table, in the same pass over the same book
+            if part.signed in signs and part.schema.table in book.table_names:
+                read.parts[part.schema.table] = _return_table_raw(path, book, part.schema)
+        values = book.get_sheet_by_name(form.schema.sheet).to_python(skip_empty_area=False)
+        for raw in (read.raw, *read.parts.values()):
+            _nothing_under(path, values, raw)
+        read.signed = _sign_off(path, values, form.schema.sheet)
     except Refused as exc:
         read.problems, read.data_error = exc.problems, exc.data
     except READ_ERRORS as exc:
@@ -556,7 +661,7 @@ def _check_files(reads: list[_Read], master: Master, today: dt.date, *,
         result.partner_id, result.period = meta["partner_id"], meta["period"]
         result.serial, result.issued_at = meta.get("serial", ""), meta.get("issued_at", "")
         try:
-            result.warnings += _check_signature(read.path, meta, master, raw)
+            result.warnings += _check_signature(read.path, meta, master, raw, read.parts)
             _check_timing(read.path, meta, today, early)
             if f"tblReturn_{meta['partner_id']}" not in master.store.table_names():
                 raise Refused(f"{read.path.name}: the master has no return sheet for "
@@ -572,13 +677,15 @@ def _check_files(reads: list[_Read], master: Master, today: dt.date, *,
 
 
 def check_signature(path: Path, meta: dict[str, str], master: MasterBook, raw: S.RawTable,
-                    form: Form, which: Callable[[], str] = str) -> None:
+                    form: Form, which: Callable[[], str] = str,
+                    parts: dict[str, S.RawTable] | None = None) -> None:
     """That a form of any kind was issued by this master, that its signed details (whose,
-    for when) were not changed, and that its locked cells are every row as issued.
+    for when) were not changed, and that its locked cells are every row as issued — of its
+    main table and of each more table (``parts``, by name) its version signs.
     ``which`` says which rows differ, where the form can tell."""
     name = path.name
     version = meta.get("template_version", "")
-    own = {form.template_version, *(("1",) if form is RETURN else ())}
+    own = set(form.versions)
     if version in SIGNED and version not in own:
         raise Refused(f"{name}: this is not a {form.title} (its details say template "
                       f"{meta.get('template_version')!r}); import it with the command for its "
@@ -594,22 +701,45 @@ def check_signature(path: Path, meta: dict[str, str], master: MasterBook, raw: S
                       f"unit for a new {form.noun}")
     if meta["template_version"] == "1":
         return
-    position = {h: i for i, h in enumerate(raw.header)}
-    locked = [[row[position[c]] if position[c] < len(row) else None for c in form.locked]
-              for row in raw.rows if any(v not in (None, "") for v in row)]
-    if not hmac.compare_digest(rows_digest(locked), meta["rows"]):
+    if not hmac.compare_digest(_locked_digest(raw, form.locked), meta["rows"]):
         raise Refused(f"{name}: sheet {form.schema.sheet}: the locked cells ("
                       f"{form.locked_words or ', '.join(form.locked)}) are not as issued — a "
                       "row was relabelled, "
                       f"swapped, added or removed{which()}; fill in the file you were sent",
                       data=True)
+    for part in form.parts:
+        if part.signed in SIGNED.get(version, ()):
+            _check_part(name, meta, part, (parts or {}).get(part.schema.table))
 
 
-def _check_signature(path: Path, meta: dict[str, str], master: Master, raw: S.RawTable
-                     ) -> list[str]:
+def _locked_digest(raw: S.RawTable, locked: tuple[str, ...]) -> str:
+    """The digest of a table's locked cells, row by row (blank rows left out), as issued."""
+    position = {h: i for i, h in enumerate(raw.header)}
+    return rows_digest([[row[position[c]] if position[c] < len(row) else None for c in locked]
+                        for row in raw.rows if any(v not in (None, "") for v in row)])
+
+
+def _check_part(name: str, meta: dict[str, str], part: Part, raw: S.RawTable | None) -> None:
+    """A more table (the voice questions) as issued: there, and its locked cells unchanged."""
+    schema = part.schema
+    if raw is None:
+        if hmac.compare_digest(rows_digest([]), meta[part.signed]):
+            return  # issued without it (the master had no voice questions)
+        raise Refused(f"{name}: sheet {schema.sheet}: the table {schema.table} ({schema.title})"
+                      " is missing — was it deleted or converted to a range? Fill in the file "
+                      "you were sent", data=True)
+    if not hmac.compare_digest(_locked_digest(raw, part.locked), meta[part.signed]):
+        raise Refused(f"{name}: sheet {schema.sheet}: the locked cells of {schema.table} ("
+                      f"{part.locked_words or ', '.join(part.locked)}) are not as issued — a "
+                      "question was changed, swapped, added or removed; fill in the file you "
+                      "were sent", data=True)
+
+
+def _check_signature(path: Path, meta: dict[str, str], master: Master, raw: S.RawTable,
+                     parts: dict[str, S.RawTable] | None = None) -> list[str]:
     """Whose return it is, and that neither its details nor its rows changed since issue."""
     name = path.name
-    check_signature(path, meta, master, raw, RETURN, lambda: _which(raw, meta, master))
+    check_signature(path, meta, master, raw, RETURN, lambda: _which(raw, meta, master), parts)
     warnings = []
     if meta["template_version"] == "1":
         warnings.append(f"{name}: issued by an older qa_xl, whose signature does not cover "
@@ -687,8 +817,9 @@ def _check_rows(reads: list[_Read], results: list[FileResult], master: Master,
     found = check_schema(table, {}) + check_returns(table, ind_table)
     found += list(check_personal_data(table))
     found += _too_long(table)
+    voice_found, voice, unanswered = _check_voice(reads)
     by_file: dict[int, list[dict[str, Any]]] = {}
-    for f in drop_knock_on(found):
+    for f in drop_knock_on(found) + voice_found:
         sheet, _, index = str(f["sheet"]).rpartition("#")
         by_file.setdefault(int(index), []).append({**f, "sheet": sheet})
     inputs = ["value", "numerator", "denominator", "commentary"]
@@ -722,6 +853,64 @@ def _check_rows(reads: list[_Read], results: list[FileResult], master: Master,
         rows["submitted_by"] = by
         rows["submitted_on"] = pd.Timestamp(on or today)
         result.rows, result.signed_off, result.accepted = rows, on, True
+        if tag in voice:  # tblVoice's columns (and the file's tag)
+            result.voice, result.unanswered = voice[tag], unanswered[tag]
+
+
+def _check_voice(reads: list[_Read]) -> tuple[list[dict[str, Any]], dict[str, pd.DataFrame],
+                                              dict[str, list[str]]]:
+    """Every file's voice table typed and checked at once: whole numbers of at least 0, yes +
+    partly + no within the respondents, no answers or story without the respondents, no
+    personal details in a story (refused: a story goes into the papers as it is). Returns the
+    findings (on sheet ``Return#<file>``) and, by file, the rows answered in tblVoice's columns
+    (a row left blank is no answer: it brings nothing) and the questions left blank."""
+    from qa_xl.workbook.checks import ERROR, check_personal_data, check_schema, finding
+
+    schema = VOICE_PART.schema
+    held = [(i, r.parts[schema.table]) for i, r in enumerate(reads) if schema.table in r.parts]
+    if not held:
+        return [], {}, {}
+    raws = [replace(raw, sheet=f"{raw.sheet}#{i}") for i, raw in held]
+    table = S.type_tables(raws, replace(schema, key=("file", "question")), "file",
+                          [str(i) for i, _ in held])
+    df = table.df
+    answers, counts = ["yes", "partly", "no"], ["respondents", "yes", "partly", "no"]
+    given = df[[*counts, "story"]].notna()
+    typed_wrong = {f["cell"] for f in table.type_failures}
+    found = check_schema(table, {})
+    for f in check_personal_data(table):
+        found.append({**f, "severity": ERROR, "message": f"{f['message'][:-1]}: a story goes "
+                      "into the papers as it is, so it must be anonymised."})
+    found += _too_long(table)
+    told = df[answers].sum(axis=1, min_count=1)
+    for row in df.index[(told > df["respondents"]).fillna(False)]:
+        found.append(finding(ERROR, table, "respondents", row, "answers_exceed_respondents",
+                             f"yes, partly and no add up to {int(told[row])}, more than the "
+                             f"{int(df.at[row, 'respondents'])} respondents: correct the "
+                             "counts."))
+    for row in df.index[df["respondents"].isna() & given[[*answers, "story"]].any(axis=1)]:
+        if table.cell("respondents", row) in typed_wrong:
+            continue  # said already: it is not a whole number
+        what = [c for c in (*answers, "story") if given.at[row, c]]
+        found.append(finding(ERROR, table, "respondents", row, "respondents_blank",
+                             f"respondents is blank, but {' and '.join(what)} "
+                             f"{'is' if len(what) == 1 else 'are'} given: give how many "
+                             "answered this question, or clear the row."))
+    answered = given.any(axis=1).to_numpy()  # a cell typed wrong is refused above
+    tags = [str(i) for i, _ in held]
+    whose = {str(i): reads[i].meta for i, _ in held}
+    landing = df.loc[answered].copy()
+    landing["period"] = landing["file"].map(
+        {t: str(Period.parse(m["period"])) for t, m in whose.items()})
+    landing["partner_id"] = landing["file"].map({t: m["partner_id"] for t, m in whose.items()})
+    landing = landing[[*S.VOICE.names, "file"]].reset_index(drop=True)
+    at = landing.groupby("file", sort=False).indices  # one frame per file, sliced once
+    rows = {tag: landing.iloc[at[tag]] if tag in at else landing.iloc[:0] for tag in tags}
+    blank: dict[str, list[str]] = {tag: [] for tag in tags}
+    for tag, question, yes in zip(df["file"], df["question"], answered):
+        if not yes:
+            blank[tag].append(str(question))
+    return found, rows, blank
 
 
 def _too_long(table: S.Table, noun: str = "return") -> list[dict[str, Any]]:
@@ -751,8 +940,10 @@ def _sign_off_warnings(path: Path, by: str | None, on: dt.date | None, loose: li
     percentages but were given a numerator or denominator)."""
     out = []
     if by is None or on is None:
-        out.append(f"{path.name}: sheet Return: 'Completed by' or 'Date completed' is blank; "
-                   "the import records today's date")
+        blank = " and ".join(w for w, v in (("'Completed by'", by), ("'Date completed'", on))
+                             if v is None)
+        out.append(f"{path.name}: sheet Return: {blank} {'are' if ' and ' in blank else 'is'} "
+                   "blank" + ("; the import records today's date" if on is None else ""))
     elif on > today:
         out.append(f"{path.name}: sheet Return: the completion date {on:%d/%m/%Y} is in the "
                    "future")
@@ -801,19 +992,40 @@ def _unexpected_rows(keys: list[tuple[int, str, str]], table: S.Table,
     return found
 
 
-def _sign_off(path: Path, book: Any, sheet: str = S.ISSUED_RETURN.sheet
+def _nothing_under(path: Path, values: list[list[Any]], raw: S.RawTable) -> None:
+    """A row typed under a table is not part of it, so its figures would be lost without a
+    word: refused, naming the first cell (the issued form leaves that row blank)."""
+    under = raw.first_row + len(raw.rows)  # 0-based index of the row under the table
+    if under >= len(values):
+        return
+    left = raw.first_col - 1
+    row = values[under][left:left + len(raw.header)]
+    if VOICE_HEADING in row:  # the table grew by rows typed into it, up to the next part
+        return
+    for j, value in enumerate(row):
+        if value not in (None, ""):
+            cell = f"{S.column_letter(left + j + 1)}{under + 1}"
+            shown = f"{value:g}" if isinstance(value, float) else str(value)[:40]
+            raise Refused(f"{path.name}: sheet {raw.sheet}, cell {cell}: {shown!r} "
+                          "is typed under the table, where it is not read and would be lost; "
+                          "type it in the table's own rows (a row the form lacks is added by "
+                          "the business unit) or delete it, and send it again", data=True)
+
+
+def _sign_off(path: Path, values: list[list[Any]], sheet: str = S.ISSUED_RETURN.sheet
               ) -> tuple[str | None, dt.date | None]:
-    """Who completed the form and when (cells B4 and B5 of its sheet)."""
-    values = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    """Who completed the form and when (cells B4 and B5 of its sheet's ``values``)."""
     out: dict[str, Any] = {}
     for key, (row, _label) in SIGN_OFF.items():
         cell = values[row][1] if row < len(values) and len(values[row]) > 1 else None
         out[key] = None if cell in (None, "") else cell
-    on = out["submitted_on"]
-    if isinstance(on, dt.datetime):
-        on = on.date()
-    elif not isinstance(on, dt.date):
-        on = None
+    typed = out["submitted_on"]
+    on = None if typed is None else S.cell_date(typed)
+    if typed is not None and on is None:  # text, TRUE, #N/A: when it was completed matters
+        cell = f"B{SIGN_OFF['submitted_on'][0] + 1}"
+        raise Refused(f"{path.name}: sheet {sheet}, cell {cell}: 'Date completed' holds "
+                      f"{str(typed)[:40]!r}, which is not a date; type the date it was "
+                      "completed, as 20/11/2026", data=True)
     by = None if out["submitted_by"] is None else str(out["submitted_by"]).strip()
     if by is not None and len(by) > MAX_NAME:
         raise Refused(f"{path.name}: sheet {sheet}, cell "

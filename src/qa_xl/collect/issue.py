@@ -3,7 +3,8 @@ period here, and the self-assessments per cycle (:mod:`qa_xl.collect.self_assess
 the same :func:`write_signed_form` and :func:`started`.
 
 A protected ``Return`` sheet whose yellow cells are the only ones a partner can type in, with
-data validation and input messages, the previous period's figure for reference, and a very
+data validation and input messages, the previous period's figure for reference, under the
+figures the voice questions (respondents, yes, partly, no and an optional story), and a very
 hidden ``About`` sheet that names the partner, the period, the template version, the master,
 the issue's own serial and time and a digest of every row as issued, all signed
 (:func:`qa_xl.collect.master.token`). A return a partner has started filling in is never
@@ -28,10 +29,15 @@ from qa_xl.collect.master import (
     MAX_TEXT,
     RETURN,
     SIGN_OFF,
+    VOICE_COLUMN,
+    VOICE_HEADING,
+    VOICE_PART,
     Form,
     Master,
     MasterBook,
+    Part,
     issued_rows,
+    issued_voice,
     rows_digest,
     token,
 )
@@ -86,6 +92,7 @@ def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path
                                          master.partners["returns_expected"])
             if not pd.isna(pid) and str(expected).casefold() != "no"]
         result = IssuedReturns()
+        voice = issued_voice(master)  # the same questions in every partner's return
         for pid in wanted:
             partner = master.partner(pid)
             rows = issued_rows(master, pid, p)
@@ -99,7 +106,7 @@ def issue_returns(workbook: str | Path | Store, period: str, out_dir: str | Path
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise os_problem(exc, "make the returns folder", folder) from exc
-            write_return(path, master, partner, p, rows)
+            write_return(path, master, partner, p, rows, voice)
             result.append(path)
         if result:
             now = (now or dt.datetime.now()).replace(microsecond=0)
@@ -131,15 +138,25 @@ def _started(path: Path, form: Form = RETURN) -> str:
         sheet = book.get_sheet_by_name(schema.sheet).to_python(skip_empty_area=False)
         if form is not RETURN:  # carried-forward answers are pre-filled: compare with issue
             return _changed_since_issue(book, rows, inputs)
+        typed = _typed_in(rows, inputs)
+        for part in form.parts:  # the voice table's counts and stories count too
+            if part.schema.table in book.table_names:
+                more = book.get_table_by_name(part.schema.table)
+                head = [str(h) for h in more.columns]
+                typed = typed or _typed_in(more.to_python() if more.height else [], [
+                    head.index(c) for c in part.inputs if c in head])
     except (*READ_ERRORS, OSError) as exc:
         return f"it cannot be read ({exc})"
-    typed = any(row[i] not in (None, "") for row in rows for i in inputs if i < len(row))
     signed = any(r < len(sheet) and len(sheet[r]) > 1 and sheet[r][1] not in (None, "")
                  for r, _label in SIGN_OFF.values())
     return "a partner has started filling it in" if typed or signed else ""
 
 
 started = _started
+
+
+def _typed_in(rows: list[list[Any]], inputs: list[int]) -> bool:
+    return any(row[i] not in (None, "") for row in rows for i in inputs if i < len(row))
 
 
 def _changed_since_issue(book: Any, rows: list[list[Any]], inputs: list[int]) -> str:
@@ -164,12 +181,14 @@ def _default_folder(store: Store, period: Period) -> Path:
 
 def write_signed_form(path: Path, master: MasterBook, form: Form, identity: dict[str, str],
                       rows: pd.DataFrame | list[list[Any]], title: str,
-                      draw: Callable[[Any, dict[str, Any]], None]) -> None:
+                      draw: Callable[[Any, dict[str, Any]], None],
+                      parts: Iterable[tuple[Part, pd.DataFrame]] = ()) -> None:
     """Any form's workbook: ``draw`` lays out its sheet(s) on the xlsxwriter book; this writes
     the very hidden About sheet that names whose it is and for when (``identity``), the
     issue's serial and time and the digest of every row's locked cells, all signed — written
     to a temporary file that replaces ``path`` once complete. ``rows`` are the form's rows
-    (a frame, or lists in the order of the form's columns)."""
+    (a frame, or lists in the order of the form's columns); ``parts`` the rows of each more
+    table it carries (the return's voice table), whose locked cells are signed too."""
     import xlsxwriter
 
     try:
@@ -199,6 +218,10 @@ def write_signed_form(path: Path, master: MasterBook, form: Form, identity: dict
                 "serial": secrets.token_hex(16),
                 "issued_at": dt.datetime.now().isoformat(timespec="seconds"),
                 "rows": rows_digest(locked)}
+        for part, frame in parts:
+            meta[part.signed] = rows_digest(
+                [[python_value(v) for v in r] for r in frame[list(part.locked)].itertuples(
+                    index=False)])
         meta["token"] = token(master.secret(), meta)
         if form is not RETURN:  # unsigned: only tells a started form from an unfilled one
             meta["inputs"] = rows_digest([[python_value(row[at[c]]) for c in form.inputs]
@@ -217,9 +240,11 @@ def write_signed_form(path: Path, master: MasterBook, form: Form, identity: dict
 
 
 def write_return(path: Path, master: Master, partner: pd.Series, period: Period,
-                 rows: pd.DataFrame) -> None:
-    """The partner's workbook: how-to, sign-off cells, the table, protection, metadata."""
+                 rows: pd.DataFrame, voice: pd.DataFrame | None = None) -> None:
+    """The partner's workbook: how-to, sign-off cells, the table of figures and under it the
+    voice table (one row per voice question), protection, metadata."""
     names = master.settings
+    voice = issued_voice(master) if voice is None else voice
 
     def draw(book: Any, fmt: dict[str, Any]) -> None:
         ws = book.add_worksheet("Return")
@@ -234,11 +259,55 @@ def write_return(path: Path, master: Master, partner: pd.Series, period: Period,
                         fmt["intro"])
         sign_off_cells(ws, fmt, "return")
         _return_table(ws, fmt, rows)
+        if len(voice):
+            _voice_table(ws, fmt, voice, voice_header_row(len(rows)), period)
         protect_form_sheet(ws, frozen_columns=2)
 
     identity = {"partner_id": str(partner["partner_id"]), "period": str(period)}
     write_signed_form(path, master, RETURN, identity, rows,
-                      f"Return: {partner['name']}, {period}", draw)
+                      f"Return: {partner['name']}, {period}", draw, [(VOICE_PART, voice)])
+
+
+def voice_header_row(figures: int) -> int:
+    """The 0-based row of the voice table's header: under the figures, a heading between."""
+    return HEADER_ROW + max(figures, 1) + 5
+
+
+def _voice_table(ws: Any, fmt: dict[str, Any], voice: pd.DataFrame, header: int,
+                 period: Period) -> None:
+    """The voice of children and families: one row per question (locked, signed), the
+    counts as whole numbers of at least 0 and an optional anonymised story. It sits in the
+    columns of the definition, figures and commentary above, so their widths fit it."""
+    columns = S.ISSUED_VOICE.columns
+    first = VOICE_COLUMN
+    ws.write_string(header - 3, first, VOICE_HEADING, fmt["label"])
+    ws.write_string(header - 2, first, f"In {period}: how many children and family members "
+                    "your practitioners asked each question, and how many answered yes, partly "
+                    "and no.", fmt["intro"])
+    ws.write_string(header - 1, first, "Whole numbers; yes + partly + no at most the "
+                    "respondents. Leave a row blank if you did not ask it. A story is optional "
+                    "and anonymised: no names, ages or places.", fmt["intro"])
+    last = header + len(voice)
+    ws.add_table(header, first, last, first + len(columns) - 1, {
+        "name": S.ISSUED_VOICE.table, "style": "Table Style Light 9", "autofilter": False,
+        "columns": [{"header": c.name, "header_format": fmt["header"]} for c in columns]})
+    for r, question in enumerate(voice["question"], start=header + 1):
+        ws.write_string(r, first, str(question), fmt["locked"])
+        for c, col in enumerate(columns[1:], start=first + 1):
+            ws.write_blank(r, c, None, fmt["input"] if col.kind == S.TEXT else fmt["count"])
+    for c, col in enumerate(columns):
+        if col.locked:
+            continue
+        options = ({"validate": "length", "criteria": "<=", "value": MAX_TEXT}
+                   if col.kind == S.TEXT else
+                   {"validate": "integer", "criteria": "between", "minimum": 0,
+                    "maximum": 10_000_000})
+        ws.data_validation(header + 1, first + c, last, first + c, {
+            **options, "input_title": col.name.capitalize()[:32],
+            "input_message": col.help[:255], "error_title": f"Check {col.name}"[:32],
+            "error_message": (col.help if col.kind == S.TEXT else
+                              f"{col.name.capitalize()} is a whole number of people, 0 or "
+                              "more.")[:255]})
 
 
 def sign_off_cells(ws: Any, fmt: dict[str, Any], what: str) -> None:
@@ -292,6 +361,8 @@ def _return_formats(book: Any) -> dict[str, Any]:
         "number": book.add_format({**base, "locked": False, "bg_color": "#FFF2CC",
                                    "border": 1, "border_color": "#BFBFBF",
                                    "num_format": "#,##0.####"}),
+        "count": book.add_format({**base, "locked": False, "bg_color": "#FFF2CC",
+                                  "border": 1, "border_color": "#BFBFBF", "num_format": "#,##0"}),
         "previous": book.add_format({**base, "bg_color": "#EDEDED",
                                      "num_format": "#,##0.####"}),
         # a percentage as people read and type it: 0.908 shows as 90.8%

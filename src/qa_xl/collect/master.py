@@ -12,9 +12,10 @@ A return carries hidden metadata — partner, period, template version, the mast
 own serial and time of issue, and a digest of every row as issued (period, indicator id and the
 locked text, in order) — signed with HMAC-SHA256 using a secret that only the master workbook
 holds. So a return cannot be imported as another partner's, period's or workbook's, and a row
-relabelled, swapped, added or removed after issue breaks the signature. Issuing
-(:mod:`qa_xl.collect.issue`) and importing (:mod:`qa_xl.collect.importing`) share this one
-description of a return.
+relabelled, swapped, added or removed after issue breaks the signature. Since version 3 a
+return also carries a second table, the voice of children and families (:class:`Part`), whose
+questions are signed the same way. Issuing (:mod:`qa_xl.collect.issue`) and importing
+(:mod:`qa_xl.collect.importing`) share this one description of a return.
 """
 
 from __future__ import annotations
@@ -33,21 +34,45 @@ import pandas as pd
 from qa_xl.core.errors import UnusableInput
 from qa_xl.core.periods import FREQUENCY_OF, Period, period_or_none
 from qa_xl.workbook import schema as S
-from qa_xl.workbook.store import Store, read_returns, read_settings, read_table
+from qa_xl.workbook.store import Store, read_lists, read_returns, read_settings, read_table
 
-TEMPLATE_VERSION = "2"
+TEMPLATE_VERSION = "3"
 ABOUT_SHEET = "About"
 # What the signature covers, by template version: version 1 (qa_xl 0.1) signed only who and
-# when; version 2 also binds the issue (serial, time) and every row as issued.
+# when; version 2 also binds the issue (serial, time) and every row as issued; version 3 also
+# every row of the voice table (its questions) as issued.
 SIGNED = {
     "1": ("workbook_id", "partner_id", "period", "template_version"),
     "2": ("workbook_id", "partner_id", "period", "template_version", "serial", "issued_at",
           "rows"),
+    "3": ("workbook_id", "partner_id", "period", "template_version", "serial", "issued_at",
+          "rows", "voice"),
     # a self-assessment form: whose (organisation), which form and cycle, and every row
     "sa1": ("workbook_id", "form", "organisation", "cycle", "template_version", "serial",
             "issued_at", "rows"),
 }
-META_KEYS = (*SIGNED[TEMPLATE_VERSION], "token")
+# The hidden details every return carries, whatever its version (a version 3 return also
+# carries "voice": :func:`qa_xl.collect.package.metadata` asks a file for its own version's).
+META_KEYS = (*SIGNED["2"], "token")
+
+
+@dataclass(frozen=True)
+class Part:
+    """A second table a form carries on its sheet (the return's voice table): its schema,
+    the signed detail that holds the digest of its locked cells as issued, and how the
+    messages name those cells."""
+
+    schema: S.TableSchema
+    signed: str
+    locked_words: str = ""
+
+    @property
+    def locked(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.schema.columns if c.locked)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.schema.columns if not c.locked)
 
 
 @dataclass(frozen=True)
@@ -70,6 +95,8 @@ class Form:
     master_key: tuple[str, ...]
     noun: str = "return"  # how the messages name one ("return", "form")
     locked_words: str = ""  # the locked cells as the messages name them
+    older: tuple[str, ...] = ()  # earlier template versions it still imports
+    parts: tuple[Part, ...] = ()  # more tables on its sheet, read in the same pass
 
     @property
     def locked(self) -> tuple[str, ...]:
@@ -81,14 +108,26 @@ class Form:
 
     @property
     def meta_keys(self) -> tuple[str, ...]:
-        return (*SIGNED[self.template_version], "token")
+        """The hidden details every file of this form carries, whichever version it is (a
+        file of a newer version is also asked for its own: see ``metadata``)."""
+        return (*SIGNED[self.older[-1] if self.older else self.template_version], "token")
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        return (self.template_version, *self.older)
 
 
+VOICE_PART = Part(S.ISSUED_VOICE, "voice", locked_words="the voice questions")
 RETURN = Form("return", "Partner return", S.ISSUED_RETURN, TEMPLATE_VERSION, "partner_id",
               "period", "tblReturn_<partner_id>", ("partner_id", "period", "indicator_id"),
-              locked_words="period, indicator, name, definition, previous figure")
+              locked_words="period, indicator, name, definition, previous figure",
+              older=("1", "2"), parts=(VOICE_PART,))
 LOCKED = RETURN.locked
 HEADER_ROW = 6  # 0-based: the table header is on row 7, under the how-to and sign-off cells
+# 0-based column where the return's voice table starts: under the definition, so the question,
+# counts and story take the widths of the definition, figures and commentary above
+VOICE_COLUMN = S.ISSUED_RETURN.names.index("definition")
+VOICE_HEADING = "The voice of children and families"  # over the voice table, under the figures
 SIGN_OFF = {"submitted_by": (3, "Completed by"), "submitted_on": (4, "Date completed")}
 ACCEPTED, REFUSED = "Accepted", "Refused"
 MAX_TEXT = 2000  # characters of commentary a return takes (its own validation says so too)
@@ -213,6 +252,18 @@ class Master(MasterBook):
             self.partners["returns_expected"].fillna("Yes").str.casefold() != "no",
             "partner_id"].dropna())
 
+    @cached_property
+    def voice_questions(self) -> list[str]:
+        """The voice questions as the master's Lists sheet holds them (the framework's three,
+        or the Board's own wording): what a return asks and tblVoice is checked against."""
+        return list(dict.fromkeys(read_lists(self.store).get("voice_question", [])))
+
+    @cached_property
+    def voice(self) -> S.Table:
+        """tblVoice as it stands (officers' typed rows and earlier returns' answers), read
+        only by an import that brings voice answers."""
+        return read_table(self.store, S.VOICE)
+
     def partner(self, partner_id: str) -> pd.Series:
         match = self.partners[self.partners["partner_id"] == partner_id]
         if match.empty:
@@ -294,3 +345,8 @@ def issued_rows(master: Master, partner_id: str, period: Period) -> pd.DataFrame
     return pd.DataFrame(rows, columns=S.ISSUED_RETURN.names)
 
 
+def issued_voice(master: Master) -> pd.DataFrame:
+    """The rows of a return's voice table: one per voice question, the counts and story
+    left for the partner."""
+    return pd.DataFrame([[q, None, None, None, None, None] for q in master.voice_questions],
+                        columns=S.ISSUED_VOICE.names)

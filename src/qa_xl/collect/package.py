@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from qa_xl.collect.master import ABOUT_SHEET, META_KEYS
+from qa_xl.collect.master import ABOUT_SHEET, META_KEYS, SIGNED
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a return is tens of kilobytes
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
@@ -139,6 +139,7 @@ def check_package(path: Path, data: bytes, noun: str = "return") -> list[tuple[s
         if part.lower().endswith((".xml", ".rels", ".vml")) or body.lstrip()[:5] == b"<?xml":
             trees[part] = _parse(name, part, body, safe_xml, DefusedXmlException, noun)
     _check_declared(name, bodies, trees)
+    _check_table_sizes(name, trees)
     sheets = _sheet_names(trees)
     formulas: list[tuple[str, str]] = []
     for part, root in trees.items():
@@ -148,6 +149,28 @@ def check_package(path: Path, data: bytes, noun: str = "return") -> list[tuple[s
 
 
 _FAST = None
+MAX_TABLE_CELLS = 200_000  # a form's table has a few thousand cells; a reader fills them all
+
+
+def _check_table_sizes(name: str, trees: dict[str, Any]) -> None:
+    """A table's range stretched far past its rows (no data added: a 12 KB file) would have
+    the reader fill every blank cell of it in memory — gigabytes — before any check could
+    refuse it."""
+    from openpyxl.utils.cell import range_boundaries
+
+    for part, root in trees.items():
+        if not part.lower().startswith("xl/tables/"):
+            continue
+        ref = str(root.get("ref") or "")
+        try:
+            left, top, right, bottom = range_boundaries(ref)
+        except (ValueError, TypeError):
+            raise Refused(f"{name}: the table {root.get('name') or part} has no proper range "
+                          f"({ref[:40]!r}); fill in the file you were sent") from None
+        if (right - left + 1) * (bottom - top + 1) > MAX_TABLE_CELLS:
+            raise Refused(f"{name}: the table {root.get('name') or part} has been stretched to "
+                          f"{ref} ({bottom - top:,} rows), far more than a form has; fill in "
+                          "the file you were sent")
 
 
 def _parse(name: str, part: str, body: bytes, safe_xml: Any, defused: type,
@@ -279,6 +302,9 @@ def metadata(path: Path, book: Any, keys: tuple[str, ...] = META_KEYS, *,
         raise Refused(f"{path.name}: this is a partner's quarterly return, not a "
                       f"{title or 'self-assessment'} form: import it with qa-xl returns "
                       "import")
+    if version in SIGNED and set(keys) <= {*SIGNED[version], "token"}:  # a newer version
+        # of the same form (a return with a voice table) carries its own details too
+        keys = tuple(dict.fromkeys((*keys, *SIGNED[version])))
     missing = [k for k in keys if not meta.get(k)]
     if missing:
         raise Refused(f"{path.name}: the {noun}'s hidden details lack {', '.join(missing)} (no "

@@ -120,3 +120,20 @@ def check_indicators(indicators: S.Table, partner_ids: set[str]) -> Iterator[Fin
         if r["aggregation"] == "ratio" and not is_missing(r["target"]) and r["target"] > 1:
             yield finding(WARNING, indicators, "target", row, "percentage_as_decimal",
                           f"a ratio's target {r['target']:g} is over 100%: write 85% as 0.85.")
+
+
+def check_addresses(table: S.Table, column: str = "email") -> Iterator[Finding]:
+    """An e-mail address no mail server would take (two in a cell are fine, separated by ;):
+    the reminders cannot reach that partner or school, so say so before a chase does."""
+    from qa_xl.core.mail import addresses
+
+    if column not in table.df.columns:
+        return
+    for row, value in table.df[column].items():
+        if is_missing(value) or not str(value).strip():
+            continue
+        _, problem = addresses(str(value))
+        if problem:
+            yield finding(WARNING, table, column, row, "email",
+                          f"the e-mail address {problem}; reminders cannot be sent to it.",
+                          value)

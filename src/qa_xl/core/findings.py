@@ -15,11 +15,15 @@ import pandas as pd
 
 def text(value: Any) -> str:
     """A cell as stripped text; blank for a missing value (pandas NA prints as '<NA>')."""
+    if isinstance(value, str):  # most cells, and pd.isna costs more than the strip
+        return value.strip()
     return "" if value is None or pd.isna(value) else str(value).strip()
 
 
 def as_date(value: Any) -> dt.date | None:
     """A cell as a date, or None when it is missing."""
+    if type(value) is pd.Timestamp:  # how a date column gives its values (NaT is not one)
+        return value.date()
     if value is None or pd.isna(value):
         return None
     return value.date() if isinstance(value, dt.datetime) else value

@@ -81,13 +81,13 @@ def demo(directory: str | Path = "qa_xl_demo", config: Config | None = None, *,
     data, today = demo_data(config, quarters=quarters, seed=seed)
     config = demo_targets(config, data)
     current = Period.parse(config.settings["current_period"])
-    data, latest = split_latest(data, current)
+    data, latest, voice = split_latest(data, current)
     data[S.SCHOOLS.table] = demo_schools(seed=seed)
     say(f"Writing {path}")
     token = hashlib.sha256(f"qa_xl demo {seed}".encode()).hexdigest()
     new(path, config, force=True, data=data, secret=token,
         workbook_id=str(uuid.UUID(token[:32])))
-    files, imported = returns_round(path, current, latest, say)
+    files, imported = returns_round(path, current, latest, say, voice)
     forms = self_assessments(path, config, data[S.SCHOOLS.table], today, say, seed)
     say("Rolling up")
     rollup(path)
@@ -161,8 +161,10 @@ def demo_targets(config: Config, data: dict[str, pd.DataFrame]) -> Config:
 
 
 def split_latest(data: dict[str, pd.DataFrame], current: Period
-                 ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-    """Take the current quarter's returns out of the master data: they arrive as files."""
+                 ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame], pd.DataFrame]:
+    """Take the current quarter's returns out of the master data: they arrive as files, the
+    figures (by partner) and the voice answers (the third value) in each partner's return.
+    The earlier quarters' voice rows stay on the Voice sheet as an officer typed them."""
     from qa_xl.collect.master import periods_due
 
     due = {str(p) for p in periods_due(current).values()}
@@ -172,13 +174,18 @@ def split_latest(data: dict[str, pd.DataFrame], current: Period
             is_latest = frame["period"].isin(due)
             kept[name], latest[name.removeprefix("tblReturn_")] = (frame[~is_latest],
                                                                     frame[is_latest])
-    return kept, latest
+    voice = data.get(S.VOICE.table, pd.DataFrame(columns=S.VOICE.names))
+    now = voice["period"] == str(current)
+    kept[S.VOICE.table] = voice[~now]
+    return kept, latest, voice[now]
 
 
 def returns_round(path: Path, current: Period, latest: dict[str, pd.DataFrame],
-                  say: Callable[[str], None]) -> tuple[list[Path], int]:
-    """Issue the current quarter's returns, fill them in as partners would, import them.
-    A partner with nothing to send (a missed return) is left out of the import."""
+                  say: Callable[[str], None], voice: pd.DataFrame | None = None
+                  ) -> tuple[list[Path], int]:
+    """Issue the current quarter's returns, fill them in as partners would (the figures and
+    the voice answers, ``voice`` in tblVoice's columns), import them. A partner with nothing
+    to send (a missed return) is left out of the import."""
     from qa_xl.collect.importing import import_returns
     from qa_xl.collect.issue import issue_returns
 
@@ -186,16 +193,21 @@ def returns_round(path: Path, current: Period, latest: dict[str, pd.DataFrame],
     issued = issue_returns(path, str(current), now=dt.datetime.combine(
         current.end + dt.timedelta(days=1), dt.time(9, 0)))
     filled = []
+    voice = pd.DataFrame(columns=S.VOICE.names) if voice is None else voice
     for file in issued:
-        frame = latest.get(file.name.removesuffix(f"_{current.file_part}.xlsx"))
+        pid = file.name.removesuffix(f"_{current.file_part}.xlsx")
+        frame = latest.get(pid)
         if frame is None or frame.empty:
             continue
         figures = {(r.period, r.indicator_id): {
             "value": _cell(r.value), "numerator": _cell(r.numerator),
             "denominator": _cell(r.denominator), "commentary": _cell(r.commentary)}
             for r in frame.itertuples()}
+        answers = {r.question: {"respondents": r.respondents, "yes": r.yes,
+                                "partly": r.partly, "no": r.no, "story": _cell(r.story)}
+                   for r in voice[voice["partner_id"] == pid].itertuples()}
         first = frame.iloc[0]
-        fill_return(file, figures, first["submitted_by"], first["submitted_on"])
+        fill_return(file, figures, first["submitted_by"], first["submitted_on"], answers)
         filled.append(file)
     say(f"Importing {len(filled)} completed returns")
     report = import_returns(path, filled)

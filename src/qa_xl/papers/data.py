@@ -70,6 +70,8 @@ _DICT_NAMES = frozenset(dir(dict))
 def _missing(value: Any) -> bool:
     if value is None:
         return True
+    if isinstance(value, str):  # most values, and pd.isna costs more than the test
+        return False
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
@@ -224,7 +226,7 @@ class _Data:
         for sa in self.config.self_assessments:
             table, key = ((self.schools, "school_id") if sa.who == "schools"
                           else (self.partners, "partner_id"))
-            df = follow_timetable(df, self.self_assessments, sa, table[key])
+            df = follow_timetable(df, self.answers_of(sa.form), sa, table[key])
         return df
 
     @cached_property
@@ -250,6 +252,16 @@ class _Data:
     @cached_property
     def self_assessments(self) -> pd.DataFrame:
         return self._table(S.SELF_ASSESSMENT)
+
+    @cached_property
+    def _answers_by_form(self) -> dict[str, pd.DataFrame]:
+        from qa_xl.programme.self_assessment import by_form
+
+        return by_form(self.self_assessments)
+
+    def answers_of(self, form: str) -> pd.DataFrame:
+        """tblSelfAssessment's rows of one form (s11, s175), split once for the paper."""
+        return self._answers_by_form.get(form, self.self_assessments.iloc[:0])
 
     @cached_property
     def schools(self) -> pd.DataFrame:

@@ -61,9 +61,7 @@ def latest_cycle(data: _Data, form: str) -> Cycle | None:
     begun, the first of them."""
     from qa_xl.core.periods import cycle_or_none
 
-    answers = data.self_assessments
-    cycles = [c for c in map(cycle_or_none, answers.loc[answers["form"].map(_text) == form,
-                                                        "cycle"].unique()) if c]
+    cycles = [c for c in map(cycle_or_none, data.answers_of(form)["cycle"].unique()) if c]
     begun = [c for c in cycles if c.start <= data.today]
     return max(begun) if begun else min(cycles) if cycles else None
 
@@ -82,22 +80,24 @@ def self_assessment_part(data: _Data, form: str, cycle: Cycle | str | None = Non
             return None
     cycle = cycle if isinstance(cycle, Cycle) else Cycle.parse(cycle)
     # this cycle's answers and the last one's (for movement): every call below filters them
-    answers = sa_.form_answers(data.self_assessments, form, (cycle, cycle.previous))
+    answers = sa_.form_answers(data.answers_of(form), form, (cycle, cycle.previous))
     grades = cfg.grades
     ranked, na = sa_.ranked(grades), sa_.not_applicable(grades)
     fills = grade_fills(ranked, na)
     orgs = organisations(data, sa.who)
+    # the grades of this cycle and the last, made once: every figure below comes from them
     table = sa_.standard_grades(answers, sa, grades, cycle)
-    moves = sa_.movement(answers, sa, grades, cycle)
+    moves = sa_.movement_of(table, sa_.standard_grades(answers, sa, grades, cycle.previous),
+                            sa, grades)
     moved = {(r.organisation, r.standard): (r.movement, r.previous) for r in moves.itertuples()}
     missing = sa_.not_returned(answers, orgs, form, cycle)
     state = sa_.cycle_state(answers, orgs, form, cycle, data.today)
     standards = [{"id": s.id, "name": s.name} for s in sa.standards]
     heat = []
-    for org in table.index:
+    for org, graded in table.to_dict("index").items():
         cells = []
         for s in sa.standards:
-            grade = table.at[org, s.id]
+            grade = graded[s.id]
             word, previous = moved.get((org, s.id), ("", ""))
             move = f"{MOVE_WORDS[word]} {previous}" if word in MOVE_WORDS else ""
             word_grade = grade or NOT_ANSWERED
@@ -105,7 +105,7 @@ def self_assessment_part(data: _Data, form: str, cycle: Cycle | str | None = Non
                           "fill": fills.get(grade, FILL_BLANK), "move": move,
                           "text": f"{word_grade}, {move}" if move else word_grade})
         heat.append({"id": org, "name": orgs.get(org, org), "cells": cells})
-    counts = sa_.grades_by_standard(answers, sa, grades, cycle)
+    counts = sa_.counts_of(table, sa, grades)
     names = [_text(getattr(g, "name", g)) for g in grades]
     by_standard = [{"id": r["standard"], "name": r["name"],
                     "grades": [{"grade": n, "count": int(r[n])} for n in names],
@@ -124,7 +124,7 @@ def self_assessment_part(data: _Data, form: str, cycle: Cycle | str | None = Non
                 "status_fill": STATUS_FILL.get(_text(r.status_now), FILL_BLANK)}
                for r in status.itertuples() if not r.done]
     tally = sa_.action_counts(acts)
-    partly = sa_.mostly_partly_met(answers, sa, grades, cycle)
+    partly = sa_.partly_met_of(counts, grades)
     mostly = [{"id": r.standard, "name": r.name, "partly": int(r.partly),
                "graded": int(r.graded), "share": f"{r.share * 100:.0f}%"}
               for r in partly.itertuples()]

@@ -26,6 +26,8 @@ that has passed; one that reported only some of them is counted as ``partial``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from qa_xl.core.periods import FREQUENCY_OF, Period, frequency_kinds, period_or_none
@@ -91,9 +93,9 @@ def _latest_only(rows: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
     if not snap.any():
         return rows
     part = rows[snap & rows["value"].notna()]
-    last = part.groupby(["indicator_id", "period"])["_own"].max()
+    last = part.groupby(["indicator_id", "period"])["_own"].max().to_dict()
     keep = [last.get((i, p)) == own for i, p, own in
-            zip(rows["indicator_id"], rows["period"], rows["_own"])]
+            zip(rows["indicator_id"].tolist(), rows["period"].tolist(), rows["_own"].tolist())]
     return rows[~snap | pd.Series(keep, index=rows.index)]
 
 
@@ -111,15 +113,20 @@ def _coverage(out: pd.DataFrame, rows: pd.DataFrame, native: dict[str, str], sho
     ratio = rows["numerator"].notna() & rows["denominator"].notna()
     reported = rows[rows["indicator_id"].isin(shorter) & (rows["value"].notna() | ratio)]
     counts = reported.groupby(["indicator_id", "period", "partner_id"])["_own"].nunique()
-    for index, r in out[out["indicator_id"].isin(shorter)].iterrows():
-        span = Period.parse(r["period"])
-        due = 1 if r["indicator_id"] in snapshots else _parts_due(
-            span, native[r["indicator_id"]], latest_quarter)
-        try:
-            mine = counts.loc[(r["indicator_id"], r["period"])]
-        except KeyError:
+    # each span's partners' counts of own periods, looked up in a dict, not the MultiIndex
+    by_span: dict[tuple[Any, Any], list[int]] = {}
+    for (indicator, period, _partner), n in counts.items():
+        by_span.setdefault((indicator, period), []).append(n)
+    mine_rows = out[out["indicator_id"].isin(shorter)]
+    for index, indicator, period in zip(mine_rows.index, mine_rows["indicator_id"].tolist(),
+                                        mine_rows["period"].tolist()):
+        span = Period.parse(period)
+        due = 1 if indicator in snapshots else _parts_due(span, native[indicator],
+                                                          latest_quarter)
+        mine = by_span.get((indicator, period))
+        if mine is None:
             continue
-        complete = int((mine >= due).sum())
+        complete = int(sum(n >= due for n in mine))
         out.at[index, "partners_reported"] = complete
         out.at[index, "partial"] = len(mine) - complete
     return out

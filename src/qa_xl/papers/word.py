@@ -95,10 +95,18 @@ def _prepare(value: Any, path: str, picture: Callable[[Chart | ChartSlot], Any])
         for key, item in value.items():
             if key in _DICT_NAMES:  # r.items would find dict.items, not the key
                 raise ValueError(f"context key {key!r} hides a dict method")
-            node[key] = _prepare(item, f"{path}.{key}" if path else key, picture)
+            # the most common values first; only dicts and lists need to know their path
+            if isinstance(item, str):
+                node[key] = _clean(item)
+            elif isinstance(item, dict | list | tuple):
+                node[key] = _prepare(item, f"{path}.{key}" if path else key, picture)
+            else:
+                node[key] = _prepare(item, "", picture)
         return node
     if isinstance(value, list | tuple):
-        return [_prepare(item, f"{path}[]", picture) for item in value]
+        inner = f"{path}[]"
+        return [_clean(item) if isinstance(item, str) else _prepare(item, inner, picture)
+                for item in value]
     if isinstance(value, str):
         return _clean(value)
     if isinstance(value, Chart | ChartSlot):
@@ -194,10 +202,70 @@ def _template_path(template: Path | str | None, default: str, *,
     return path
 
 
-def _open_template(path: Path) -> Any:
+# docxtpl turns a tab, \a, newline or form feed in a text into Word's own tab, paragraph, line
+# or page break, running three nested regular expressions over every paragraph of the
+# rendered part (a tenth of a second for the pack's ten thousand paragraphs); only a paragraph
+# that holds one of them can change.
+_LISTING_CHARS = re.compile("[\t\a\n\f]")
+_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # docxtpl's own pattern
+
+
+def _template_class() -> Any:
+    """DocxTemplate whose resolve_listing gives the same XML, paragraph by paragraph, only
+    where a paragraph holds a character it resolves."""
     from docxtpl import DocxTemplate
 
-    tpl = DocxTemplate(path)
+    class Template(DocxTemplate):
+        def patch_xml(self, src_xml: str) -> str:
+            return _patched(src_xml, super().patch_xml)
+
+        def resolve_listing(self, xml: str) -> str:
+            if not _LISTING_CHARS.search(xml):
+                return xml
+            resolve = super().resolve_listing
+            return _PARAGRAPH.sub(lambda m: resolve(m.group(0)) if _LISTING_CHARS.search(
+                m.group(0)) else m.group(0), xml)
+
+    return Template
+
+
+def _patched(src_xml: str, patch: Callable[[str], str]) -> str:
+    """docxtpl's patch_xml of a template part, kept beside Jinja's compiled templates (the
+    private folder of ``FileSystemBytecodeCache``, see :func:`_environment`): it is a pure
+    function of the template's XML and docxtpl's version (a few dozen regular expressions, a
+    few hundredths of a second for the pack's template), so the same template is patched
+    once, not at every paper. Written whole and renamed into place, read back as the same
+    bytes; without a usable folder the part is simply patched."""
+    import hashlib
+
+    import docxtpl
+    from jinja2.bccache import FileSystemBytecodeCache
+
+    try:
+        folder = Path(FileSystemBytecodeCache().directory)
+    except (OSError, RuntimeError):
+        return patch(src_xml)
+    key = hashlib.sha256(f"{docxtpl.__version__}\0{src_xml}".encode()).hexdigest()
+    path = folder / f"qa_xl-patched-{key}.xml"
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        pass
+    patched = patch(src_xml)
+    scratch = None
+    try:
+        handle, scratch = tempfile.mkstemp(prefix=".qa_xl-patched-", dir=folder)
+        with os.fdopen(handle, "wb") as file:
+            file.write(patched.encode("utf-8"))
+        os.replace(scratch, path)
+    except OSError:  # a full or read-only disk: the next paper patches it again
+        if scratch is not None and os.path.exists(scratch):
+            os.remove(scratch)
+    return patched
+
+
+def _open_template(path: Path) -> Any:
+    tpl = _template_class()(path)
     try:
         tpl.init_docx()
     except Exception as exc:  # python-docx raises several types for a damaged package

@@ -50,7 +50,8 @@ def action_status(df: pd.DataFrame, today: dt.date, due_soon_days: int = 28) -> 
     soon = today + dt.timedelta(days=due_soon_days)
     out = df.copy()
     out["status_now"] = pd.Series(
-        [_status_now(s, _as_date(d), today, soon) for s, d in zip(df["status"], df["due_date"])],
+        [_status_now(s, _as_date(d), today, soon)
+         for s, d in zip(df["status"].tolist(), df["due_date"].tolist())],
         index=df.index, dtype="string")
     return out
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import pandas as pd
@@ -69,9 +69,19 @@ NAME_LIKE = re.compile(rf"\b{_NAME_WORD}\s+{_NAME_WORD}\b")
 TEN_DIGITS = re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)")
 
 
+_NOT_LETTERS = re.compile(r"[^a-z0-9]+")
+
+
 def normalise(text: Any) -> str:
     """Lower case, letters and digits only, single spaces: how texts are compared."""
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", _text(text).lower()).split())
+    return _normalised(text if isinstance(text, str) else _text(text))
+
+
+@lru_cache(maxsize=8192)
+def _normalised(text: str) -> str:
+    """:func:`normalise` of a text, remembered: the actions repeat the same findings and
+    actions (one per organisation and standard of a self-assessment) many times."""
+    return " ".join(_NOT_LETTERS.sub(" ", text.strip().lower()).split())
 
 
 def _stage_key(stage: Any) -> str:
@@ -224,9 +234,12 @@ def recommendations(df: pd.DataFrame) -> pd.DataFrame:
         drop=True)
 
 
-def _is_actioned(audit_id: str, key: str, action_texts: list[str]) -> bool:
+def _is_actioned(audit_id: str, key: str, action_texts: str) -> bool:
+    """``action_texts``: every action's normalised finding and action, joined by newlines
+    (which no normalised text holds, so a match never runs from one action into the next):
+    one search instead of one per action."""
     named, quoted = f" {normalise(audit_id)} ", f" {key} "
-    return any(named in text or quoted in text for text in action_texts)
+    return named in action_texts or quoted in action_texts
 
 
 def unactioned_recommendations(audits: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
@@ -235,8 +248,8 @@ def unactioned_recommendations(audits: pd.DataFrame, actions: pd.DataFrame) -> p
     Matching, as explained in the module notes: an action names the audit id, or contains the
     recommendation's text, in its finding or action.
     """
-    texts = [f" {normalise(f)} | {normalise(a)} "
-             for f, a in zip(actions["finding"], actions["action"])]
+    texts = "\n".join(f" {normalise(f)} | {normalise(a)} "
+                      for f, a in zip(actions["finding"].tolist(), actions["action"].tolist()))
     recs = recommendations(audits)
     missing = pd.Series([not _is_actioned(_text(a), k, texts)
                          for a, k in zip(recs["audit_id"], recs["key"])], index=recs.index,

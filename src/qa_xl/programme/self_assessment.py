@@ -39,8 +39,15 @@ NOT_APPLICABLE_WORDS = ("not applicable", "n/a")
 
 def _texts(column: pd.Series) -> pd.Series:
     """:func:`qa_xl.core.findings.text` for a whole column at once (blank for missing,
-    stripped): the answers table holds a row per question of every organisation."""
-    return column.astype(object).where(column.notna(), "").astype(str).str.strip()
+    stripped): the answers table holds a row per question of every organisation, so it is
+    one comprehension over the values (about 2.5 times faster than pandas' astype, where
+    and str.strip)."""
+    if isinstance(column.dtype, pd.StringDtype):  # how the table is read: str or missing
+        out = [v.strip() if isinstance(v, str) else "" for v in column.tolist()]
+    else:
+        out = [str(v).strip() if present else ""
+               for v, present in zip(column.tolist(), column.notna().tolist())]
+    return pd.Series(out, index=column.index, name=column.name, dtype=object).astype(str)
 
 
 def ranked(grades: Iterable[Any]) -> list[str]:
@@ -64,6 +71,13 @@ def _of(answers: pd.DataFrame, form: str, cycle: Cycle | str) -> pd.DataFrame:
     """One form's answers for one cycle."""
     mask = (_texts(answers["form"]) == form) & (_texts(answers["cycle"]) == str(cycle))
     return answers[mask]
+
+
+def by_form(answers: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The answers split by form (s11, s175), each in table order: a paper asks about each
+    form several times, and the table holds a row per question of every organisation."""
+    forms = _texts(answers["form"])
+    return {form: answers[forms == form] for form in dict.fromkeys(forms.tolist())}
 
 
 def form_answers(answers: pd.DataFrame, form: str, cycles: Iterable[Cycle | str]
@@ -92,28 +106,26 @@ def standard_grades(answers: pd.DataFrame, sa: SelfAssessmentForm, grades: Seque
     blank. Index: organisation, sorted."""
     rows = _of(answers, sa.form, cycle)
     ids = [s.id for s in sa.standards]
-    order = ranked(grades)
-    grade = _texts(rows["grade"])
-    # worst() for every (organisation, standard) at once: the highest rank among the ranked
-    # grades given; Not applicable when something was given but nothing ranks; else blank
-    frame = pd.DataFrame({
-        "organisation": _texts(rows["organisation"]).to_numpy(),
-        "standard": _texts(rows["standard"]).to_numpy(),
-        "rank": grade.map({name: i for i, name in enumerate(order)}).to_numpy(dtype=float),
-        "given": (grade != "").to_numpy(),
-    })
-    na = not_applicable(grades) or ""
-    if frame.empty:
+    if rows.empty:
         table = pd.DataFrame(columns=ids, dtype=object)
-    else:
-        agg = frame.groupby(["organisation", "standard"], sort=True).agg(
-            rank=("rank", "max"), given=("given", "any"))
-        agg["grade"] = [order[int(r)] if r == r else (na if g else "")
-                        for r, g in zip(agg["rank"], agg["given"])]
-        table = agg["grade"].unstack("standard").reindex(columns=ids).fillna("")
+        table.index.name = "organisation"
+        return table.sort_index().astype(object)
+    order = ranked(grades)
+    rank = {name: i for i, name in enumerate(order)}
+    # worst() for every (organisation, standard) in one pass over the rows: the highest rank
+    # among the ranked grades given (>= 0); -1 when something was given but nothing ranks
+    # (Not applicable); -2 when nothing was given (blank)
+    best: dict[str, dict[str, int]] = {}
+    for org, std, grade in zip(_texts(rows["organisation"]).tolist(),
+                               _texts(rows["standard"]).tolist(), _texts(rows["grade"]).tolist()):
+        cells = best.setdefault(org, {})
+        cells[std] = max(cells.get(std, -2), rank.get(grade, -1) if grade else -2)
+    words = {-1: not_applicable(grades) or "", -2: ""}
+    table = pd.DataFrame.from_dict(
+        {org: [order[r] if r >= 0 else words[r] for r in (best[org].get(i, -2) for i in ids)]
+         for org in sorted(best)}, orient="index", columns=ids)
     table.index.name = "organisation"
-    table.columns.name = None
-    return table.sort_index().astype(object)
+    return table.astype(object)
 
 
 def grades_by_standard(answers: pd.DataFrame, sa: SelfAssessmentForm, grades: Sequence[Any],
@@ -121,14 +133,20 @@ def grades_by_standard(answers: pd.DataFrame, sa: SelfAssessmentForm, grades: Se
     """How many organisations gave each standard each grade (a standard's grade as
     :func:`standard_grades` makes it): one row per standard in the form's order, a column
     per grade of the scale, ``not_answered`` and ``organisations`` (that returned)."""
-    table = standard_grades(answers, sa, grades, cycle)
+    return counts_of(standard_grades(answers, sa, grades, cycle), sa, grades)
+
+
+def counts_of(table: pd.DataFrame, sa: SelfAssessmentForm, grades: Sequence[Any]
+              ) -> pd.DataFrame:
+    """:func:`grades_by_standard` from a cycle's :func:`standard_grades` already made (a
+    paper works several figures out of the same table)."""
     names = [_text(getattr(g, "name", g)) for g in grades]
     rows = []
     for std in sa.standards:
-        column = table[std.id] if std.id in table else pd.Series([], dtype=object)
-        counts = {n: int((column == n).sum()) for n in names}
+        column = list(table[std.id]) if std.id in table else []
+        counts = {n: column.count(n) for n in names}
         rows.append({"standard": std.id, "name": std.name, **counts,
-                     "not_answered": int((column == "").sum()), "organisations": len(table)})
+                     "not_answered": column.count(""), "organisations": len(table)})
     return pd.DataFrame(rows, columns=["standard", "name", *names, "not_answered",
                                        "organisations"])
 
@@ -140,22 +158,33 @@ def movement(answers: pd.DataFrame, sa: SelfAssessmentForm, grades: Sequence[Any
     rank and differ, Unchanged when they are the same, No previous when either is blank or
     Not applicable (nothing to compare). Only organisations that returned this cycle."""
     cycle = Cycle.parse(cycle) if not isinstance(cycle, Cycle) else cycle
-    now = standard_grades(answers, sa, grades, cycle)
-    before = standard_grades(answers, sa, grades, cycle.previous)
+    return movement_of(standard_grades(answers, sa, grades, cycle),
+                       standard_grades(answers, sa, grades, cycle.previous), sa, grades)
+
+
+def movement_of(now: pd.DataFrame, before: pd.DataFrame, sa: SelfAssessmentForm,
+                grades: Sequence[Any]) -> pd.DataFrame:
+    """:func:`movement` from the two cycles' :func:`standard_grades` already made."""
     order = ranked(grades)
+    position: dict[str, int] = {}
+    for i, g in enumerate(order):
+        position.setdefault(g, i)  # as order.index: the first place a name holds
+    ids = [std.id for std in sa.standards]
+    earlier = before.to_dict("index")
     rows = []
-    for org in now.index:
-        for std in sa.standards:
-            grade = now.at[org, std.id]
-            prev = before.at[org, std.id] if org in before.index else ""
-            if grade in order and prev in order:
-                change = order.index(prev) - order.index(grade)
+    for org, grades_now in now.to_dict("index").items():
+        was = earlier.get(org, {})
+        for std in ids:
+            grade = grades_now[std]
+            prev = was.get(std, "")
+            if grade in position and prev in position:
+                change = position[prev] - position[grade]
                 word = IMPROVED if change > 0 else DECLINED if change < 0 else UNCHANGED
             elif grade and grade == prev:
                 word = UNCHANGED
             else:
                 word = NO_PREVIOUS
-            rows.append({"organisation": org, "standard": std.id, "grade": grade,
+            rows.append({"organisation": org, "standard": std, "grade": grade,
                          "previous": prev, "movement": word})
     return pd.DataFrame(rows, columns=["organisation", "standard", "grade", "previous",
                                        "movement"])
@@ -172,7 +201,7 @@ def not_returned(answers: pd.DataFrame, organisations: Iterable[Any], form: str,
     """The organisations (partner_ids or school_ids, in the order given) with no answer in
     the cycle: a form not imported yet, whether or not it was issued."""
     rows = _of(answers, form, cycle)
-    returned = set(_texts(rows["organisation"]))
+    returned = set(_texts(rows["organisation"]).tolist())
     return [o for o in map(_text, organisations) if o and o not in returned]
 
 
@@ -216,9 +245,14 @@ def mostly_partly_met(answers: pd.DataFrame, sa: SelfAssessmentForm, grades: Seq
     """Standards where more than half of the organisations that graded them (blank and Not
     applicable left out) only partly meet them. ``partly`` is the scale's 'Partly met' (by
     default the second ranked grade). Columns standard, name, partly, graded, share."""
+    return partly_met_of(grades_by_standard(answers, sa, grades, cycle), grades, partly)
+
+
+def partly_met_of(counts: pd.DataFrame, grades: Sequence[Any], partly: str | None = None
+                  ) -> pd.DataFrame:
+    """:func:`mostly_partly_met` from the cycle's :func:`grades_by_standard` already made."""
     order = ranked(grades)
     partly = partly or (order[1] if len(order) > 1 else "")
-    counts = grades_by_standard(answers, sa, grades, cycle)
     rows = []
     for row in counts.to_dict("records"):
         graded = sum(int(row[g]) for g in order)

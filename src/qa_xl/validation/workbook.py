@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qa_xl.collect.rules import check_indicators, check_returns
+from qa_xl.collect.rules import check_addresses, check_indicators, check_returns
 from qa_xl.core.errors import DataError
 from qa_xl.workbook import schema as S
 from qa_xl.workbook.checks import (
@@ -84,6 +84,8 @@ def _cross_table(tables: dict[str, S.Table], store: Store, today: dt.date) -> li
     found: list[Finding] = []
     partners = tables.get(S.PARTNERS.table)
     partner_ids = set(partners.df["partner_id"].dropna()) if partners else set()
+    if partners is not None:
+        found += check_addresses(partners)
     indicators = tables.get(S.INDICATORS.table)
     if indicators is not None:
         found += check_indicators(indicators, partner_ids)

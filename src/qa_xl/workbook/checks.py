@@ -71,6 +71,9 @@ def check_schema(table: S.Table, lists: dict[str, list[str]]) -> list[Finding]:
 
 def _suspects(col: S.Column, series: pd.Series, allowed: set[str] | None) -> pd.Index:
     """Rows that may break a rule, found column-wise; :func:`_cell_problem` says which."""
+    if not (col.required or col.kind in (S.ID, S.PERIOD) or allowed is not None
+            or col.min is not None or col.max is not None):
+        return series.index[:0]  # a column without a rule (most free text): nothing to find
     missing = series.isna()
     bad = missing if col.required else pd.Series(False, index=series.index)
     present = series[~missing]
@@ -118,17 +121,19 @@ def _duplicates(table: S.Table) -> list[Finding]:
     key = list(table.schema.key)
     if not key or table.df.empty:
         return []
-    frame = table.df[key].astype("string").apply(lambda s: s.str.casefold())
-    complete = frame.notna().all(axis=1)
-    dupes = frame[complete].duplicated(keep="first")
+    # the key's values as text, compared without case, in one pass over the rows: the answers
+    # table has a row per question of every organisation
+    columns = [table.df[k].astype("string").tolist() for k in key]
+    first: dict[tuple[str, ...], int] = {}
     out = []
-    first_rows = frame[complete].drop_duplicates(keep="first")
-    for row in dupes[dupes].index:
-        match = (first_rows == frame.loc[row]).all(axis=1)
-        first = int(match[match].index[0])
-        out.append(finding(ERROR, table, key[-1], row, "unique",
-                           f"{' / '.join(key)} repeats row {first}: each must be unique — "
-                           "remove or correct the duplicate."))
+    for row, values in zip(table.df.index.tolist(), zip(*columns)):
+        if any(v is pd.NA for v in values):
+            continue  # a key with a blank part is not compared with the others
+        seen = first.setdefault(tuple(v.casefold() for v in values), row)
+        if seen != row:
+            out.append(finding(ERROR, table, key[-1], row, "unique",
+                               f"{' / '.join(key)} repeats row {seen}: each must be unique — "
+                               "remove or correct the duplicate."))
     return out
 
 

@@ -14,6 +14,7 @@ them only on purpose, with a migration.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -210,6 +211,26 @@ ISSUED_RETURN = TableSchema(
     intro="The return a partner fills in: one row per indicator they report.",
 )
 
+ISSUED_VOICE = TableSchema(
+    "tblReturnVoice", "Return", "Voice of children and families (in a partner return)",
+    (
+        _c("question", locked=True, width=50,
+           help="One of the three questions practitioners ask children and families."),
+        _count("respondents", "How many children or family members answered this question "
+               "this period (a whole number). Leave the row blank if you did not ask it."),
+        _count("yes", "How many answered yes (a whole number)."),
+        _count("partly", "How many answered partly (a whole number)."),
+        _count("no", "How many answered no. Yes, partly and no add up to at most the "
+               "respondents."),
+        _c("story", width=50, free_text=True,
+           help="Optional: a short anonymised story about this question. No names, ages, "
+           "places or other personal details."),
+    ),
+    key=("question",),
+    intro="The second table of a partner's return: one row per voice question, landing in "
+          "tblVoice for the return's period and partner.",
+)
+
 RETURNS = TableSchema(
     "tblReturn_*", "Return_*", "All partners' returns", RETURN_COLUMNS,
     key=("partner_id", "period", "indicator_id"), owned=True,
@@ -333,7 +354,9 @@ VOICE = TableSchema(
            free_text=True),
     ),
     key=("period", "partner_id", "question"),
-    intro="Answers to the three questions practitioners ask children and families.",
+    intro="Answers to the three questions practitioners ask children and families. Import "
+          "returns fills them from each partner's return, replacing the row for the same "
+          "period, partner and question; rows typed here for anything else are kept.",
 )
 
 ACTIONS = TableSchema(
@@ -650,6 +673,15 @@ def _as_datetime(value: Any) -> dt.datetime:
     raise TypeError
 
 
+def cell_date(value: Any) -> dt.date | None:
+    """A cell as a date, as the tables read one (a date, a serial, ISO or UK day/month/year
+    text); None when it is not one."""
+    try:
+        return _as_datetime(value).date()
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 _CONVERT = {INT: _as_int, NUMBER: _as_number, DATE: _as_datetime, DATETIME: _as_datetime}
 _DTYPE = {INT: "Int64", NUMBER: "float64", DATE: "datetime64[s]", DATETIME: "datetime64[s]"}
 
@@ -657,6 +689,11 @@ _DTYPE = {INT: "Int64", NUMBER: "float64", DATE: "datetime64[s]", DATETIME: "dat
 def _convert_column(col: Column, values: Sequence[Any]) -> tuple[list[Any], list[int]]:
     """Convert one column's cells; return the values and the positions that failed."""
     convert = _CONVERT.get(col.kind)
+    if convert is None and col.kind != ANY:
+        # text, the commonest kind of cell by far (a row per question of every organisation
+        # in tblSelfAssessment): a str cell is blank or its stripped self; nothing fails
+        return [(v.strip() or None) if type(v) is str else None if _blank(v) else _as_text(v)
+                for v in values], []
     out: list[Any] = []
     bad: list[int] = []
     for i, value in enumerate(values):
@@ -719,9 +756,11 @@ def _stitch(raws: Sequence[RawTable], schema: TableSchema
         kept = [(raw.first_row + 1 + i, row) for i, row in enumerate(raw.rows)
                 if not all(_blank(v) for v in row[:width])]
         where += [(raw.sheet, r) for r, _ in kept]
+        # the kept rows turned into columns at once (a row too short for a column gives None)
+        columns = list(itertools.zip_longest(*(row for _, row in kept)))
         for name in schema.names:
             pos = position.get(name, width)  # an optional column the table does not have yet
-            cells[name] += [row[pos] if pos < len(row) else None for _, row in kept]
+            cells[name] += columns[pos] if pos < len(columns) else [None] * len(kept)
     return cells, where, letters
 
 
