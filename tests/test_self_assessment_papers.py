@@ -144,3 +144,28 @@ def test_the_cycle_template_checks_against_the_cycle_context(master, capsys):
         cli_main(["paper", "s11", str(master), "--check-template",
                   str(papers.TEMPLATE_DIR / papers.PACK_TEMPLATE)])
     assert done.value.code == 2
+
+
+def test_the_pack_lists_the_log_s_actions_and_counts_the_action_plans(demo_master):
+    """Hundreds of partly met questions each raise an action: listed among the learning and
+    improvement actions they buried them (663 rows, 40% of the demo pack). The pack lists
+    the log's own actions and says how many the action plans hold and where they are
+    followed; the counts agree with tblActions."""
+    from qa_xl.programme.actions import for_papers
+    from qa_xl.workbook.filestore import FileStore
+    from qa_xl.workbook.store import read_table
+
+    today = dt.date.today()
+    context = papers.paper_context(demo_master, "pack", today=today, draw=False)
+    actions = context["actions"]
+    plans = {"Section 11 audit", "Section 175/157 audit"}
+    assert actions["open"] and not {a["source"] for a in actions["open"]} & plans
+    table = read_table(FileStore(demo_master), S.ACTIONS).df
+    open_rows = for_papers(table, today)
+    from_plans = open_rows[open_rows["source"].isin(plans)]
+    assert actions["counts"]["plans_open"] == len(from_plans) > 0
+    assert actions["counts"]["plans_overdue"] == int((from_plans["status_now"] == "Overdue").sum())
+    assert "qa-xl paper s11" in actions["forms_note"] and actions["forms_note"] in \
+        actions["summary"]
+    assert len(actions["open"]) == len(open_rows) - len(from_plans)
+

@@ -278,26 +278,48 @@ def actions_section(data: _Data) -> dict[str, Any]:
 
     soon = data.number("due_soon_days", 28)
     open_rows = for_papers(data.actions, data.today)
+    # The self-assessments' action plans (one action per partly or not met question of every
+    # organisation: hundreds) are followed in their own sections and each cycle's report;
+    # listed here they would bury the learning and improvement log the committee runs.
+    plans = {sa.action_source: sa for sa in data.config.self_assessments}
+    from_plans = open_rows["source"].map(_text).isin(set(plans))
     rows = [{"id": _text(r.action_id), "source": _text(r.source), "finding": _text(r.finding),
              "action": _text(r.action), "area": _text(r.learning_area) or "Not set",
              "owner": _text(r.owner), "due": _day(r.due_date) or "Not set",
              "status": _text(r.status_now), "recorded": _text(r.status),
              "status_fill": STATUS_FILL.get(_text(r.status_now), FILL_BLANK)}
-            for r in open_rows.itertuples()]
+            for r in open_rows[~from_plans].itertuples()]
+    plan_rows = open_rows[from_plans]
+    plan_status = plan_rows["status_now"].map(_text)
+    forms = [{"source": source, "form": plans[source].form, "title": plans[source].title,
+              "open": int((plan_rows["source"].map(_text) == source).sum()),
+              "overdue": int(((plan_rows["source"].map(_text) == source)
+                              & (plan_status == OVERDUE)).sum())}
+             for source in plans]
+    forms = [f for f in forms if f["open"]]
     areas = by_learning_area(data.actions, data.today)
     done = data.actions[is_done(data.actions)]
     impact = [{"id": _text(r.action_id), "action": _text(r.action),
                "area": _text(r.learning_area), "evidence": _text(r.evidence_of_impact)}
               for r in done.itertuples() if _text(r.evidence_of_impact)]
     words = [r["status"] for r in rows]
+    plans_open, plans_overdue = sum(f["open"] for f in forms), sum(f["overdue"] for f in forms)
+    forms_note = "" if not forms else (
+        f"The action plans of {' and '.join(f['title'] + 's' for f in forms)} hold a further "
+        f"{plural(plans_open, 'open action')}, {plans_overdue} of them overdue; they are "
+        "followed in the self-assessment sections and each cycle's own report ("
+        + ", ".join(f"qa-xl paper {f['form']}" for f in forms) + ").")
     return {
         "summary": f"{plural(len(rows), 'open action')}: {words.count(OVERDUE)} overdue, "
                    f"{words.count(DUE_SOON)} due within {soon} days; {len(done)} completed or "
-                   f"closed, {len(impact)} with evidence of impact.",
+                   f"closed, {len(impact)} with evidence of impact."
+                   + (f" {forms_note}" if forms_note else ""),
         "counts": {"open": len(rows), "overdue": words.count(OVERDUE),
                    "due_soon": words.count(DUE_SOON), "done": len(done),
-                   "with_impact": len(impact)},
+                   "with_impact": len(impact), "plans_open": plans_open,
+                   "plans_overdue": plans_overdue},
         "open": rows, "overdue": [r for r in rows if r["status"] == OVERDUE],
+        "forms": forms, "forms_note": forms_note,
         "by_area": [{"area": str(area), "total": int(r["total"]), "open": int(r["open"]),
                      "overdue": int(r["overdue"]), "due_soon": int(r["due_soon"]),
                      "done": int(r["done"])} for area, r in areas.iterrows()],

@@ -406,7 +406,8 @@ def yearly_parts(data: _Data, year: Period, drawing: ChartSlots) -> dict[str, An
     learning = _learning(data, year)
     programme = _programme(data, year)
     actions = actions_section(data)
-    overdue = actions["counts"]["overdue"]
+    # for families, every overdue improvement action: the log's and the partners' action plans'
+    overdue = actions["counts"]["overdue"] + actions["counts"]["plans_overdue"]
     impact = _impact(data, outcomes, drawing, year)
     voice = _voice(data, year)
     met = sum(i.rag == "Green" for i in inds)
