@@ -415,6 +415,21 @@ def test_a_table_stretched_far_past_its_rows_is_refused_before_it_is_read(master
     assert master.read_bytes() == before
 
 
+def test_merged_cells_in_a_form_s_table_are_refused_naming_them(master, issued_returns):
+    """Merged, only the first cell is read: a figure and its commentary typed across them
+    could not be told apart."""
+    path = filled(issued_returns["police"], 1)
+    book = openpyxl.load_workbook(path)
+    book["Return"].merge_cells("H8:I8")
+    book.save(path)
+    before = master.read_bytes()
+    report = import_returns(master, [path])
+    (result,) = report.results
+    assert not result.accepted and report.exit_code == 1
+    assert "cells H8:I8 are merged" in result.problems[0]
+    assert master.read_bytes() == before
+
+
 def test_two_fills_in_one_import_the_later_wins(master, issued_returns, tmp_path):
     path = issued_returns["police"]
     older = tmp_path / "police_older.xlsx"

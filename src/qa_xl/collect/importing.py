@@ -582,8 +582,10 @@ def _read_file(path: Path, form: Form = RETURN) -> _Read:
         for part in form.parts:  # the voice table, in the same pass over the same book
             if part.signed in signs and part.schema.table in book.table_names:
                 read.parts[part.schema.table] = _return_table_raw(path, book, part.schema)
-        values = book.get_sheet_by_name(form.schema.sheet).to_python(skip_empty_area=False)
+        sheet = book.get_sheet_by_name(form.schema.sheet)
+        values = sheet.to_python(skip_empty_area=False)
         for raw in (read.raw, *read.parts.values()):
+            _not_merged(path, sheet.merged_cell_ranges or [], raw)
             _nothing_under(path, values, raw)
         read.signed = _sign_off(path, values, form.schema.sheet)
     except Refused as exc:
@@ -990,6 +992,19 @@ def _unexpected_rows(keys: list[tuple[int, str, str]], table: S.Table,
     for f in found:  # the stitched table names its sheet "Return#<n>": the file's own name
         f["sheet"] = str(f["sheet"]).rpartition("#")[0] or f["sheet"]
     return found
+
+
+def _not_merged(path: Path, merged: list[Any], raw: S.RawTable) -> None:
+    """Merged cells in a form's table: a reader sees only the first cell's value, so what a
+    partner typed across them (an answer and its evidence) cannot be told apart."""
+    top, left = raw.first_row - 1, raw.first_col - 1  # 0-based header row and first column
+    bottom, right = top + len(raw.rows), left + len(raw.header) - 1
+    for (r1, c1), (r2, c2) in merged:
+        if r1 <= bottom and r2 >= top and c1 <= right and c2 >= left:
+            cells = (f"{S.column_letter(c1 + 1)}{r1 + 1}:{S.column_letter(c2 + 1)}{r2 + 1}")
+            raise Refused(f"{path.name}: sheet {raw.sheet}, cells {cells} are merged, so only "
+                          f"the first holds a value; unmerge them (Home > Merge & Center) and "
+                          "type each answer in its own cell, then send it again", data=True)
 
 
 def _nothing_under(path: Path, values: list[list[Any]], raw: S.RawTable) -> None:
