@@ -415,6 +415,23 @@ def test_a_table_stretched_far_past_its_rows_is_refused_before_it_is_read(master
     assert master.read_bytes() == before
 
 
+def test_a_note_typed_beside_a_form_s_table_is_refused_naming_its_cell(master,
+                                                                       issued_returns):
+    path = filled(issued_returns["police"], 1)
+    book = openpyxl.load_workbook(path)
+    ws = book["Return"]
+    _, top, last_col, _ = openpyxl.utils.range_boundaries(ws.tables["tblReturn"].ref)
+    cell = f"{openpyxl.utils.get_column_letter(last_col + 1)}{top + 2}"
+    ws[cell] = "see our e-mail of 3 July"
+    book.save(path)
+    before = master.read_bytes()
+    (result,) = import_returns(master, [path]).results
+    assert not result.accepted
+    assert f"cell {cell}: 'see our e-mail of 3 July' is typed beside the table" in \
+        result.problems[0]
+    assert master.read_bytes() == before
+
+
 def test_merged_cells_in_a_form_s_table_are_refused_naming_them(master, issued_returns):
     """Merged, only the first cell is read: a figure and its commentary typed across them
     could not be told apart."""

@@ -1008,9 +1008,20 @@ def _not_merged(path: Path, merged: list[Any], raw: S.RawTable) -> None:
 
 
 def _nothing_under(path: Path, values: list[list[Any]], raw: S.RawTable) -> None:
-    """A row typed under a table is not part of it, so its figures would be lost without a
-    word: refused, naming the first cell (the issued form leaves that row blank)."""
+    """A row typed under a table, or a cell beside one of its rows, is not part of it, so what
+    it holds would be lost without a word: refused, naming the first cell (the issued form
+    leaves them blank)."""
     under = raw.first_row + len(raw.rows)  # 0-based index of the row under the table
+    beside = raw.first_col - 1 + len(raw.header)  # 0-based column right of the table
+    for i in range(raw.first_row - 1, min(under, len(values))):
+        if beside < len(values[i]) and values[i][beside] not in (None, ""):
+            value = values[i][beside]
+            shown = f"{value:g}" if isinstance(value, float) else str(value)[:40]
+            raise Refused(f"{path.name}: sheet {raw.sheet}, cell "
+                          f"{S.column_letter(beside + 1)}{i + 1}: {shown!r} is typed beside the "
+                          "table, where it is not read and would be lost; put it in the row's "
+                          "commentary (or evidence) cell, or delete it, and send it again",
+                          data=True)
     if under >= len(values):
         return
     left = raw.first_col - 1
