@@ -64,7 +64,7 @@ from qa_xl.core.errors import UnusableInput, os_problem
 from qa_xl.core.periods import Period, PeriodError, period_or_none
 from qa_xl.core.words import plural
 from qa_xl.workbook import schema as S
-from qa_xl.workbook.checks import refuse_errors
+from qa_xl.workbook.checks import ERROR, refuse_errors
 from qa_xl.workbook.filestore import opened
 from qa_xl.workbook.store import RowsWrite, Store, read_table, status_cells
 
@@ -806,7 +806,7 @@ def _check_rows(reads: list[_Read], results: list[FileResult], master: Master,
     """Type and check every row of every file at once with the master's own rules; each
     file accepted with the master rows it brings, or refused with its own cells named."""
     from qa_xl.collect.rules import check_returns
-    from qa_xl.workbook.checks import ERROR, check_personal_data, check_schema, drop_knock_on
+    from qa_xl.workbook.checks import check_personal_data, check_schema, drop_knock_on
 
     tags = [str(i) for i in range(len(reads))]
     raws = [replace(r.raw, sheet=f"{r.raw.sheet}#{i}") for i, r in enumerate(reads)]
@@ -843,12 +843,9 @@ def _check_rows(reads: list[_Read], results: list[FileResult], master: Master,
             result.refuse(f"{path.name}: the return has not been filled in: type the figures "
                           "in the yellow cells of the Return sheet and send it again", data=True)
             continue
-        errors = [f for f in problems if f["severity"] == ERROR]
-        if errors:
-            result.problems, result.data_error = [_where(path, f) for f in errors], True
+        if not take_findings(path, result, problems):
             continue
         by, on = read.signed
-        result.warnings += [_where(path, f) for f in problems]
         result.warnings += _sign_off_warnings(path, by, on, parts_unused.get(tag, []), today)
         rows = frames[tag][columns].reset_index(drop=True) if tag in frames else pd.DataFrame(
             columns=columns)
@@ -866,7 +863,7 @@ def _check_voice(reads: list[_Read]) -> tuple[list[dict[str, Any]], dict[str, pd
     personal details in a story (refused: a story goes into the papers as it is). Returns the
     findings (on sheet ``Return#<file>``) and, by file, the rows answered in tblVoice's columns
     (a row left blank is no answer: it brings nothing) and the questions left blank."""
-    from qa_xl.workbook.checks import ERROR, check_personal_data, check_schema, finding
+    from qa_xl.workbook.checks import check_personal_data, check_schema, finding
 
     schema = VOICE_PART.schema
     held = [(i, r.parts[schema.table]) for i, r in enumerate(reads) if schema.table in r.parts]
@@ -917,7 +914,7 @@ def _check_voice(reads: list[_Read]) -> tuple[list[dict[str, Any]], dict[str, pd
 
 def _too_long(table: S.Table, noun: str = "return") -> list[dict[str, Any]]:
     """Free text beyond what the return's own validation allows (typed in another program)."""
-    from qa_xl.workbook.checks import ERROR, finding
+    from qa_xl.workbook.checks import finding
 
     out = []
     for col in table.schema.columns:
@@ -936,21 +933,32 @@ def _where(path: Path, f: dict[str, Any]) -> str:
     return f"{path.name}: sheet {f['sheet']}{cell}: {f['message']}"
 
 
+def take_findings(path: Path, result: FileResult, problems: list[dict[str, Any]]) -> bool:
+    """A file's findings from the checks of every file at once: its Errors refuse it (each
+    cell named), its Warnings go with it. Whether it is still to be taken."""
+    errors = [f for f in problems if f["severity"] == ERROR]
+    if errors:
+        result.problems, result.data_error = [_where(path, f) for f in errors], True
+        return False
+    result.warnings += [_where(path, f) for f in problems]
+    return True
+
+
 def _sign_off_warnings(path: Path, by: str | None, on: dt.date | None, loose: list[str],
-                       today: dt.date) -> list[str]:
+                       today: dt.date, sheet: str = S.ISSUED_RETURN.sheet) -> list[str]:
     """Things worth a look that do not stop the import (``loose``: indicators that are not
     percentages but were given a numerator or denominator)."""
     out = []
     if by is None or on is None:
         blank = " and ".join(w for w, v in (("'Completed by'", by), ("'Date completed'", on))
                              if v is None)
-        out.append(f"{path.name}: sheet Return: {blank} {'are' if ' and ' in blank else 'is'} "
+        out.append(f"{path.name}: sheet {sheet}: {blank} {'are' if ' and ' in blank else 'is'} "
                    "blank" + ("; the import records today's date" if on is None else ""))
     elif on > today:
-        out.append(f"{path.name}: sheet Return: the completion date {on:%d/%m/%Y} is in the "
+        out.append(f"{path.name}: sheet {sheet}: the completion date {on:%d/%m/%Y} is in the "
                    "future")
     for ind in loose:
-        out.append(f"{path.name}: sheet Return: {ind} is not a percentage, so its numerator "
+        out.append(f"{path.name}: sheet {sheet}: {ind} is not a percentage, so its numerator "
                    "and denominator are kept but not used")
     return out
 
@@ -968,7 +976,7 @@ def _unexpected_rows(keys: list[tuple[int, str, str]], table: S.Table,
                      ) -> list[dict[str, Any]]:
     """Rows added, doubled or missing against the return as issued (the signature already
     refuses them; this says which). ``keys`` are (row, period, indicator) of the file."""
-    from qa_xl.workbook.checks import ERROR, finding
+    from qa_xl.workbook.checks import finding
 
     found = []
     seen = set()

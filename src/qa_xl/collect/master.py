@@ -56,15 +56,11 @@ SIGNED = {
 META_KEYS = (*SIGNED["2"], "token")
 
 
-@dataclass(frozen=True)
-class Part:
-    """A second table a form carries on its sheet (the return's voice table): its schema,
-    the signed detail that holds the digest of its locked cells as issued, and how the
-    messages name those cells."""
+class _Cells:
+    """A form's table as the engine sees it: the locked columns qa_xl writes and the
+    signature binds, and the input columns the organisation fills in."""
 
     schema: S.TableSchema
-    signed: str
-    locked_words: str = ""
 
     @property
     def locked(self) -> tuple[str, ...]:
@@ -76,7 +72,18 @@ class Part:
 
 
 @dataclass(frozen=True)
-class Form:
+class Part(_Cells):
+    """A second table a form carries on its sheet (the return's voice table): its schema,
+    the signed detail that holds the digest of its locked cells as issued, and how the
+    messages name those cells."""
+
+    schema: S.TableSchema
+    signed: str
+    locked_words: str = ""
+
+
+@dataclass(frozen=True)
+class Form(_Cells):
     """What one kind of form is to the engine that issues and imports it.
 
     ``schema`` is the table the organisation fills in (its locked columns are written by
@@ -97,14 +104,6 @@ class Form:
     locked_words: str = ""  # the locked cells as the messages name them
     older: tuple[str, ...] = ()  # earlier template versions it still imports
     parts: tuple[Part, ...] = ()  # more tables on its sheet, read in the same pass
-
-    @property
-    def locked(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.schema.columns if c.locked)
-
-    @property
-    def inputs(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.schema.columns if not c.locked)
 
     @property
     def meta_keys(self) -> tuple[str, ...]:

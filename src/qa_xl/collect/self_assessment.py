@@ -34,12 +34,12 @@ from qa_xl.collect.importing import (
     _read_file,
     _sign_off_warnings,
     _too_long,
-    _where,
     check_signature,
     expand_files,
     land,
     settle,
     start_reading,
+    take_findings,
 )
 from qa_xl.collect.issue import (
     IssuedReturns,
@@ -750,14 +750,10 @@ def _check_answers(kept: list[tuple[Any, FileResult, Cycle]], master: Assessment
                           f"each question on the {sheet} sheet and send it again", data=True)
             continue
         problems = by_file.get(i, [])
-        errors = [f for f in problems if f["severity"] == ERROR]
-        if errors:
-            result.problems, result.data_error = [_where(path, f) for f in errors], True
+        if not take_findings(path, result, problems):
             continue
         by, on = read.signed
-        result.warnings += [_where(path, f) for f in problems]
-        result.warnings += [w.replace("sheet Return:", f"sheet {sheet}:")
-                            for w in _sign_off_warnings(path, by, on, [], today)]
+        result.warnings += _sign_off_warnings(path, by, on, [], today, sheet)
         if blanks.get(tag):
             result.warnings.append(f"{path.name}: {int(blanks[tag])} question(s) have no "
                                    "grade; they are imported blank")

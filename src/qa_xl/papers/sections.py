@@ -282,19 +282,18 @@ def actions_section(data: _Data) -> dict[str, Any]:
     # organisation: hundreds) are followed in their own sections and each cycle's report;
     # listed here they would bury the learning and improvement log the committee runs.
     plans = {sa.action_source: sa for sa in data.config.self_assessments}
-    from_plans = open_rows["source"].map(_text).isin(set(plans))
+    sources = open_rows["source"].map(_text)
+    from_plans = sources.isin(set(plans))
     rows = [{"id": _text(r.action_id), "source": _text(r.source), "finding": _text(r.finding),
              "action": _text(r.action), "area": _text(r.learning_area) or "Not set",
              "owner": _text(r.owner), "due": _day(r.due_date) or "Not set",
              "status": _text(r.status_now), "recorded": _text(r.status),
              "status_fill": STATUS_FILL.get(_text(r.status_now), FILL_BLANK)}
             for r in open_rows[~from_plans].itertuples()]
-    plan_rows = open_rows[from_plans]
-    plan_status = plan_rows["status_now"].map(_text)
+    overdue = open_rows["status_now"].map(_text) == OVERDUE
     forms = [{"source": source, "form": plans[source].form, "title": plans[source].title,
-              "open": int((plan_rows["source"].map(_text) == source).sum()),
-              "overdue": int(((plan_rows["source"].map(_text) == source)
-                              & (plan_status == OVERDUE)).sum())}
+              "open": int((sources == source).sum()),
+              "overdue": int(((sources == source) & overdue).sum())}
              for source in plans]
     forms = [f for f in forms if f["open"]]
     areas = by_learning_area(data.actions, data.today)
